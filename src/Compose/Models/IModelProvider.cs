@@ -1,0 +1,47 @@
+using Compose.Language;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Compose.Models;
+
+/// <summary>
+/// Turns a <see cref="ModelSpec"/> of one provider kind (<c>openai</c>, <c>scripted</c>, <c>pipeline</c>,
+/// <c>onnx</c>, ...) into an <see cref="IChatClient"/>. Providers are plugged in through
+/// <see cref="ModelProviderCatalog"/>; the language knows none of them.
+/// </summary>
+public interface IModelProvider
+{
+    /// <summary>The value of <c>provider:</c> this provider answers to.</summary>
+    string Name { get; }
+
+    /// <summary>Checks the model's options without creating anything; every problem as a diagnostic with its location.</summary>
+    IEnumerable<Diagnostic> Check(ModelSpec spec, ModelProviderContext context);
+
+    /// <summary>
+    /// Creates the bare client. Cross-cutting middleware (usage, budget, retries, telemetry) is added
+    /// by the runtime around it; a provider adds only what is specific to it.
+    /// </summary>
+    IChatClient Create(ModelSpec spec, ModelProviderContext context);
+}
+
+/// <summary>What a provider may use while checking or creating a model.</summary>
+public sealed record ModelProviderContext
+{
+    /// <summary>Directory relative paths in the pipeline file resolve against.</summary>
+    public required string BaseDirectory { get; init; }
+
+    /// <summary>The catalog, for providers that build other pipelines (the <c>pipeline</c> provider).</summary>
+    public required ModelProviderCatalog Catalog { get; init; }
+
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>Reads an environment variable; replaceable in tests.</summary>
+    public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
+
+    /// <summary>Pipeline files already being loaded up the chain, to detect cycles.</summary>
+    public IReadOnlyList<string> PipelineChain { get; init; } = [];
+
+    /// <summary>Host services (for example chat clients registered by a Semantic Kernel app), if any.</summary>
+    public IServiceProvider? Services { get; init; }
+}
