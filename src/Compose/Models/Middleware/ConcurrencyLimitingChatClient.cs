@@ -1,0 +1,58 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
+
+namespace Compose.Models.Middleware;
+
+/// <summary>Allows at most <c>limit</c> calls to one model in flight; the rest wait their turn (FIFO by the semaphore).</summary>
+public sealed class ConcurrencyLimitingChatClient : DelegatingChatClient
+{
+    private readonly SemaphoreSlim _slots;
+
+    public ConcurrencyLimitingChatClient(IChatClient inner, int limit)
+        : base(inner)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        _slots = new SemaphoreSlim(limit, limit);
+    }
+
+    public override async Task<ChatResponse> GetResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+            {
+                yield return update;
+            }
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _slots.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

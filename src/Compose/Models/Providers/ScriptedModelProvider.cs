@@ -1,0 +1,160 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Compose.Language;
+using Microsoft.Extensions.AI;
+
+namespace Compose.Models.Providers;
+
+/// <summary>
+/// <c>provider: scripted</c>: deterministic answers by rules, for tests, examples and benchmarks.
+/// <code>
+/// bot:
+///   provider: scripted
+///   latency_ms: 50            # simulated latency per call (default 0)
+///   rules:                    # first match wins, against the last user message
+///     - when: "capital of France"      # .NET regex, case-insensitive
+///       reply: Paris
+///     - when: "What is 6\*7"
+///       replies: ["42", "42", "41"]    # chosen by the call's seed
+///   default: "I don't know."  # when no rule matches (default: echoes the prompt's first line)
+/// </code>
+/// </summary>
+public sealed class ScriptedModelProvider : IModelProvider
+{
+    public const string MissingRuleKey = "CMP360";
+    public const string BadRegex = "CMP361";
+    public const string UnknownOption = "CMP362";
+    public const string BadValue = "CMP363";
+
+    private static readonly string[] Options = ["rules", "default", "latency_ms"];
+    private static readonly string[] RuleKeys = ["when", "reply", "replies"];
+
+    public string Name => "scripted";
+
+    public IEnumerable<Diagnostic> Check(ModelSpec spec, ModelProviderContext context)
+    {
+        var diagnostics = new List<Diagnostic>();
+        Parse(spec, diagnostics);
+        return diagnostics;
+    }
+
+    public IChatClient Create(ModelSpec spec, ModelProviderContext context)
+    {
+        var diagnostics = new List<Diagnostic>();
+        var (rules, fallback, latency) = Parse(spec, diagnostics);
+        if (diagnostics.Any(d => d.IsError))
+        {
+            throw new DiagnosticException(diagnostics);
+        }
+
+        return new ScriptedChatClient(rules, fallback, latency, spec.Name);
+    }
+
+    private static (ImmutableArray<ScriptedRule> Rules, string? Fallback, TimeSpan Latency) Parse(ModelSpec spec, List<Diagnostic> diagnostics)
+    {
+        foreach (var entry in spec.Options.Entries.Where(e => !Options.Contains(e.Key)))
+        {
+            diagnostics.Add(Diagnostic.Error(UnknownOption, entry.KeyLocation,
+                $"unknown option '{entry.Key}' for a scripted model",
+                $"Scripted models take: {string.Join(", ", Options)}."));
+        }
+
+        var latency = TimeSpan.Zero;
+        if (spec.Options["latency_ms"] is { } latencyNode)
+        {
+            if (latencyNode is SpecScalar s && double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var ms) && ms >= 0 && ms <= 600_000)
+            {
+                latency = TimeSpan.FromMilliseconds(ms);
+            }
+            else
+            {
+                diagnostics.Add(Diagnostic.Error(BadValue, latencyNode.Location, "latency_ms must be a number of milliseconds between 0 and 600000", "For example: latency_ms: 50"));
+            }
+        }
+
+        string? fallback = null;
+        if (spec.Options["default"] is { } d)
+        {
+            if (d is SpecScalar ds)
+            {
+                fallback = ds.Value;
+            }
+            else
+            {
+                diagnostics.Add(Diagnostic.Error(BadValue, d.Location, "default must be a text", "For example: default: \"I don't know.\""));
+            }
+        }
+
+        var rules = ImmutableArray.CreateBuilder<ScriptedRule>();
+        var rulesNode = spec.Options["rules"];
+        if (rulesNode is not null and not SpecSequence)
+        {
+            diagnostics.Add(Diagnostic.Error(BadValue, rulesNode.Location, "rules must be a list of { when, reply | replies }", "For example: rules: [ { when: 'hello', reply: 'hi' } ]"));
+        }
+
+        foreach (var item in (rulesNode as SpecSequence)?.Items ?? [])
+        {
+            if (item is not SpecMapping rule)
+            {
+                diagnostics.Add(Diagnostic.Error(BadValue, item.Location, "a rule must be a mapping { when, reply | replies }", "For example: - { when: 'hello', reply: 'hi' }"));
+                continue;
+            }
+
+            foreach (var entry in rule.Entries.Where(e => !RuleKeys.Contains(e.Key)))
+            {
+                diagnostics.Add(Diagnostic.Error(UnknownOption, entry.KeyLocation, $"unknown rule key '{entry.Key}'", "A rule takes: when, reply, replies."));
+            }
+
+            Regex? when = null;
+            if (rule["when"] is SpecScalar w)
+            {
+                try
+                {
+                    when = new Regex(w.Value, RegexOptions.IgnoreCase | RegexOptions.Singleline, TimeSpan.FromSeconds(1));
+                }
+                catch (ArgumentException ex)
+                {
+                    diagnostics.Add(Diagnostic.Error(BadRegex, w.Location, $"'when' is not a valid regular expression: {ex.Message}", "Escape special characters such as * + ? ( ) [ with a backslash."));
+                }
+            }
+            else
+            {
+                diagnostics.Add(Diagnostic.Error(MissingRuleKey, rule.Location, "a rule needs 'when' (a regular expression matched against the prompt)", "For example: when: 'capital of France'"));
+            }
+
+            var replies = ImmutableArray.CreateBuilder<string>();
+            if (rule["reply"] is SpecScalar r)
+            {
+                replies.Add(r.Value);
+            }
+
+            if (rule["replies"] is SpecSequence rs)
+            {
+                foreach (var x in rs.Items)
+                {
+                    if (x is SpecScalar xs)
+                    {
+                        replies.Add(xs.Value);
+                    }
+                    else
+                    {
+                        diagnostics.Add(Diagnostic.Error(BadValue, x.Location, "each reply must be a text", "replies: [\"a\", \"b\"]"));
+                    }
+                }
+            }
+
+            if (replies.Count == 0)
+            {
+                diagnostics.Add(Diagnostic.Error(MissingRuleKey, rule.Location, "a rule needs 'reply' (a text) or 'replies' (a non-empty list of texts)", "For example: reply: Paris"));
+            }
+
+            if (when is not null && replies.Count > 0)
+            {
+                rules.Add(new ScriptedRule(when, replies.ToImmutable()));
+            }
+        }
+
+        return (rules.ToImmutable(), fallback, latency);
+    }
+}

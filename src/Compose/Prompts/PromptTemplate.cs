@@ -1,0 +1,101 @@
+using Compose.Language;
+using Scriban;
+using Scriban.Parsing;
+using Scriban.Syntax;
+using Compose.Runtime;
+using Scriban.Runtime;
+
+namespace Compose.Prompts;
+
+/// <summary>
+/// A parsed Scriban prompt template, rendered in a sandbox: no file, network or environment
+/// access (no template loader, no .NET member access), loop and recursion limits, and a cap on
+/// output size. Values (the question, candidates, critiques) are passed as data and are never
+/// parsed as template code.
+/// </summary>
+public sealed class PromptTemplate
+{
+    /// <summary>Largest rendered prompt, in characters.</summary>
+    public const int MaxOutputChars = 2_000_000;
+
+    private readonly Template _template;
+
+    private PromptTemplate(string name, string origin, Template template)
+    {
+        Name = name;
+        Origin = origin;
+        _template = template;
+    }
+
+    /// <summary>The template's name (<c>rank_listwise</c>, ...).</summary>
+    public string Name { get; }
+
+    /// <summary>Where the text came from: <c>built-in</c>, <c>inline</c> or a file path.</summary>
+    public string Origin { get; }
+
+    /// <summary>Parses a template; syntax errors come back as diagnostics located in the pipeline file (inline) or the template file.</summary>
+    public static (PromptTemplate? Template, IReadOnlyList<Diagnostic> Diagnostics) Parse(
+        string name, string text, string origin, SourceLocation location)
+    {
+        var template = Template.Parse(text, origin);
+        if (!template.HasErrors)
+        {
+            return (new PromptTemplate(name, origin, template), []);
+        }
+
+        var diagnostics = template.Messages
+            .Where(m => m.Type == ParserMessageType.Error)
+            .Select(m => Diagnostic.Error(
+                RuntimeDiagnosticCodes.TemplateSyntax,
+                origin is "inline" ? location : new SourceLocation(origin, m.Span.Start.Line + 1, m.Span.Start.Column + 1),
+                $"prompt template '{name}' ({origin}) does not parse: {m.Message}",
+                "Scriban syntax: {{ question }}, {{ for c in candidates }}...{{ end }}; see docs/prompts.md."))
+            .ToList();
+        return (null, diagnostics);
+    }
+
+    /// <summary>Renders the template with <paramref name="model"/> as its only globals.</summary>
+    /// <exception cref="PromptRenderException">The template failed at run time (limit hit, bad expression).</exception>
+    public string Render(ScriptObject model)
+    {
+        var context = new TemplateContext
+        {
+            LoopLimit = 10_000,
+            RecursiveLimit = 32,
+            LimitToString = MaxOutputChars,
+            StrictVariables = false,
+            TemplateLoader = null,
+            MemberFilter = static _ => false,
+            EnableRelaxedMemberAccess = true,
+        };
+        context.PushGlobal(model);
+        try
+        {
+            var text = _template.Render(context);
+            if (text.Length > MaxOutputChars)
+            {
+                throw new PromptRenderException($"prompt template '{Name}' ({Origin}) rendered more than {MaxOutputChars} characters.");
+            }
+
+            return text.Trim();
+        }
+        catch (ScriptRuntimeException ex)
+        {
+            throw new PromptRenderException($"prompt template '{Name}' ({Origin}) failed: {ex.OriginalMessage}", ex);
+        }
+    }
+}
+
+/// <summary>A prompt template failed while rendering (a user's template hit a limit or a bad expression).</summary>
+public sealed class PromptRenderException : Exception
+{
+    public PromptRenderException(string message)
+        : base(message)
+    {
+    }
+
+    public PromptRenderException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+}

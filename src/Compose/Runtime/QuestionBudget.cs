@@ -1,0 +1,116 @@
+using System.Collections.Immutable;
+using Compose.Language;
+
+namespace Compose.Runtime;
+
+/// <summary>
+/// What one question has spent and may still spend. Thread-safe: the concurrent calls of one
+/// question reserve and record through it (the only state the calls of a question share).
+/// </summary>
+public sealed class QuestionBudget
+{
+    private readonly object _gate = new();
+    private readonly BudgetSpec _spec;
+    private readonly ImmutableDictionary<string, ModelPrice> _prices;
+    private int _calls;
+    private int _reserved;
+    private long _inputTokens;
+    private long _outputTokens;
+    private decimal _cost;
+    private bool _exhausted;
+
+    public QuestionBudget(BudgetSpec spec)
+    {
+        _spec = spec;
+        _prices = spec.Prices;
+    }
+
+    public BudgetSpec Spec => _spec;
+
+    /// <summary>True once a call was refused because the budget was spent.</summary>
+    public bool Exhausted
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _exhausted;
+            }
+        }
+    }
+
+    public Usage Spent
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new Usage(_calls, _inputTokens, _outputTokens, _cost);
+            }
+        }
+    }
+
+    /// <summary>Reserves one call; throws <see cref="BudgetExceededException"/> when the budget cannot afford it.</summary>
+    public void ReserveCall(string model)
+    {
+        lock (_gate)
+        {
+            string? reason = null;
+            if (_spec.MaxCalls is { } maxCalls && _calls + _reserved >= maxCalls)
+            {
+                reason = $"max_calls {maxCalls} reached";
+            }
+            else if (_spec.MaxTokens is { } maxTokens && _inputTokens + _outputTokens >= maxTokens)
+            {
+                reason = $"max_tokens {maxTokens} reached ({_inputTokens + _outputTokens} spent)";
+            }
+            else if (_spec.MaxCost is { } maxCost && _cost >= maxCost)
+            {
+                reason = $"max_cost {maxCost} reached ({_cost} spent)";
+            }
+
+            if (reason is not null)
+            {
+                _exhausted = true;
+                throw new BudgetExceededException($"budget exhausted before a call to '{model}': {reason}");
+            }
+
+            _reserved++;
+        }
+    }
+
+    /// <summary>Records a finished call (or releases the reservation of a failed one when <paramref name="completed"/> is false).</summary>
+    public Usage Record(string model, long inputTokens, long outputTokens, bool completed = true)
+    {
+        var cost = 0m;
+        if (_prices.TryGetValue(model, out var price))
+        {
+            cost = (inputTokens * price.InputPer1K / 1000m) + (outputTokens * price.OutputPer1K / 1000m);
+        }
+
+        lock (_gate)
+        {
+            _reserved--;
+            if (!completed)
+            {
+                return Usage.Zero;
+            }
+
+            _calls++;
+            _inputTokens += inputTokens;
+            _outputTokens += outputTokens;
+            _cost += cost;
+        }
+
+        return new Usage(1, inputTokens, outputTokens, cost);
+    }
+
+    /// <summary>Marks the budget as spent (used when a technique gives up because of it).</summary>
+    public void MarkExhausted()
+    {
+        lock (_gate)
+        {
+            _exhausted = true;
+        }
+    }
+}

@@ -1,0 +1,30 @@
+namespace Compose.Runtime;
+
+/// <summary>
+/// The ambient context of the question being answered, flowing with the async calls of that
+/// question (an <see cref="AsyncLocal{T}"/>), so middleware in the model stack can meter usage
+/// against the right budget without any state shared between questions.
+/// </summary>
+public sealed class QuestionScope
+{
+    private static readonly AsyncLocal<QuestionScope?> CurrentScope = new();
+
+    public QuestionScope(QuestionBudget budget) => Budget = budget;
+
+    public static QuestionScope? Current => CurrentScope.Value;
+
+    public QuestionBudget Budget { get; }
+
+    /// <summary>Makes <paramref name="scope"/> current for the calling async flow until disposed.</summary>
+    public static IDisposable Enter(QuestionScope scope)
+    {
+        var previous = CurrentScope.Value;
+        CurrentScope.Value = scope;
+        return new Restore(previous);
+    }
+
+    private sealed class Restore(QuestionScope? previous) : IDisposable
+    {
+        public void Dispose() => CurrentScope.Value = previous;
+    }
+}

@@ -1,0 +1,51 @@
+using Compose.Language;
+
+namespace Compose.Runtime;
+
+/// <summary>Options of one run of a compiled pipeline.</summary>
+public sealed record RunOptions
+{
+    public static RunOptions Default { get; } = new();
+
+    /// <summary>The run seed; every call's seed derives from it.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>Overrides the pipeline's per-question budget.</summary>
+    public BudgetSpec? Budget { get; init; }
+
+    public ITraceSink Trace { get; init; } = NullTraceSink.Instance;
+
+    /// <summary>Identifies the question in traces.</summary>
+    public string? QuestionId { get; init; }
+}
+
+/// <summary>What a run produced. <see cref="Answer"/> is null when the run failed or nothing survived.</summary>
+public sealed record RunResult
+{
+    public required string QuestionId { get; init; }
+
+    public string? Answer => AnswerCandidate?.Text;
+
+    public Candidate? AnswerCandidate { get; init; }
+
+    /// <summary>The candidates that survived the last layer that completed.</summary>
+    public System.Collections.Immutable.ImmutableArray<Candidate> Survivors { get; init; } = [];
+
+    /// <summary>Every candidate every node produced, in the order they were produced per layer.</summary>
+    public System.Collections.Immutable.ImmutableArray<Candidate> AllCandidates { get; init; } = [];
+
+    public Usage Usage { get; init; }
+
+    /// <summary>True when the budget stopped the run early; the answer is then the best result so far.</summary>
+    public bool BudgetExhausted { get; init; }
+
+    /// <summary>Layers that ran to completion.</summary>
+    public int LayersCompleted { get; init; }
+
+    /// <summary>Why the run failed (a model error, verify with on_none: fail, ...); null on success.</summary>
+    public string? Error { get; init; }
+
+    public TimeSpan Elapsed { get; init; }
+
+    public bool Succeeded => Error is null && AnswerCandidate is not null;
+}

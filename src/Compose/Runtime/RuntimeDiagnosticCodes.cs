@@ -1,0 +1,20 @@
+namespace Compose.Runtime;
+
+/// <summary>Codes of problems found while building a runnable pipeline from a checked graph (documented in docs/diagnostics.md).</summary>
+public static class RuntimeDiagnosticCodes
+{
+    /// <summary>A prompt template override does not parse.</summary>
+    public const string TemplateSyntax = "CMP701";
+
+    /// <summary>A prompt template file cannot be read.</summary>
+    public const string TemplateFile = "CMP702";
+
+    /// <summary>A model cannot be created (provider failure, missing environment variable, ...).</summary>
+    public const string ModelCreation = "CMP703";
+
+    /// <summary>A pipeline used as a model refers back to itself.</summary>
+    public const string PipelineCycle = "CMP704";
+
+    /// <summary>The input question is empty.</summary>
+    public const string EmptyInput = "CMP705";
+}

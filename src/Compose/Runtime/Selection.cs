@@ -1,0 +1,71 @@
+using System.Collections.Immutable;
+using System.Text.RegularExpressions;
+using Compose.Language;
+
+namespace Compose.Runtime;
+
+/// <summary>Picks the final answer from the surviving candidates. Deterministic: never a random pick.</summary>
+public static class Selection
+{
+    public static Candidate? Select(OutputSpec output, ImmutableArray<Candidate> candidates)
+    {
+        if (candidates.IsDefaultOrEmpty)
+        {
+            return null;
+        }
+
+        return output.Kind switch
+        {
+            SelectionKind.First => candidates[0],
+            SelectionKind.BestScore => candidates
+                .Select((c, i) => (c, i))
+                .OrderByDescending(x => x.c.Score ?? double.NegativeInfinity)
+                .ThenBy(x => x.i)
+                .First().c,
+            SelectionKind.Vote => Majority(candidates, output.Extract is null ? null : new Regex(output.Extract, RegexOptions.None, TimeSpan.FromSeconds(1)), output.TieBreak).Winners.FirstOrDefault() ?? candidates[0],
+            _ => candidates[0],
+        };
+    }
+
+    /// <summary>
+    /// Groups candidates by extracted answer and returns the candidates of the most frequent one (in
+    /// input order) and the winning answer. Candidates with no extractable answer do not vote.
+    /// </summary>
+    public static (ImmutableArray<Candidate> Winners, string? Answer, double Share) Majority(
+        ImmutableArray<Candidate> candidates, Regex? extract, TieBreak tieBreak)
+    {
+        var groups = new List<(string Answer, List<(Candidate C, int Index)> Members)>();
+        for (var i = 0; i < candidates.Length; i++)
+        {
+            var answer = AnswerExtractor.Extract(candidates[i].Text, extract);
+            if (answer is null)
+            {
+                continue;
+            }
+
+            var group = groups.FindIndex(g => g.Answer == answer);
+            if (group < 0)
+            {
+                groups.Add((answer, [(candidates[i], i)]));
+            }
+            else
+            {
+                groups[group].Members.Add((candidates[i], i));
+            }
+        }
+
+        if (groups.Count == 0)
+        {
+            return (candidates, null, 0);
+        }
+
+        var voters = groups.Sum(g => g.Members.Count);
+        var best = groups
+            .OrderByDescending(g => g.Members.Count)
+            .ThenByDescending(g => tieBreak == TieBreak.Score ? g.Members.Sum(m => m.C.Score ?? 0) : 0)
+            .ThenBy(g => tieBreak == TieBreak.Shortest ? g.Members.Min(m => m.C.Text.Length) : 0)
+            .ThenBy(g => g.Members[0].Index)
+            .First();
+        return ([.. best.Members.Select(m => m.C)], best.Answer, (double)best.Members.Count / voters);
+    }
+}

@@ -1,0 +1,142 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using Compose.Compilation;
+using Compose.Language;
+using Compose.Prompts;
+using Microsoft.Extensions.AI;
+using Scriban.Runtime;
+
+namespace Compose.Runtime;
+
+/// <summary>
+/// Everything one technique node sees while answering one question: the question, its input
+/// candidates, its templates, and <see cref="CallAsync"/>, the only way it reaches a model
+/// (seeds, options, tracing and usage are handled there).
+/// </summary>
+public sealed class TechniqueContext
+{
+    private readonly IReadOnlyDictionary<string, IChatClient> _models;
+    private readonly ITraceSink _trace;
+    private readonly ImmutableDictionary<string, ModelPrice> _prices;
+
+    internal TechniqueContext(
+        Question question,
+        GraphNode node,
+        ImmutableArray<Candidate> input,
+        ImmutableDictionary<string, PromptTemplate> templates,
+        GenerationDefaults defaults,
+        IReadOnlyDictionary<string, IChatClient> models,
+        long runSeed,
+        ITraceSink trace,
+        ImmutableDictionary<string, ModelPrice> prices)
+    {
+        Question = question;
+        Node = node;
+        Input = input;
+        Templates = templates;
+        Defaults = defaults;
+        _models = models;
+        RunSeed = runSeed;
+        _trace = trace;
+        _prices = prices;
+    }
+
+    public Question Question { get; }
+
+    public GraphNode Node { get; }
+
+    public string NodeId => Node.Id;
+
+    public ImmutableArray<Candidate> Input { get; }
+
+    public ImmutableDictionary<string, PromptTemplate> Templates { get; }
+
+    public GenerationDefaults Defaults { get; }
+
+    public long RunSeed { get; }
+
+    /// <summary>The model this node calls (its first resolved model).</summary>
+    public string Model => Node.ResolvedModels.Length > 0 ? Node.ResolvedModels[0] : "default";
+
+    public double Temperature => Node.Spec.Temperature ?? Defaults.Temperature;
+
+    public int MaxTokens => Node.Spec.MaxTokens ?? Defaults.MaxTokens;
+
+    /// <summary>Renders a template of this node with <paramref name="data"/>.</summary>
+    public string Render(string template, ScriptObject data) => Templates[template].Render(data);
+
+    /// <summary>A template model with the question set.</summary>
+    public ScriptObject NewPromptModel() => PromptModels.ForQuestion(Question.Text);
+
+    /// <summary>
+    /// Calls <paramref name="model"/> with <paramref name="prompt"/> as the user message. The call's
+    /// seed is derived from (run seed, question, node, <paramref name="sample"/>); a <paramref name="purpose"/>
+    /// distinguishes calls of one node (e.g. <c>critique</c> and <c>revise</c>) in traces and seeds.
+    /// </summary>
+    public async Task<ModelReply> CallAsync(
+        string model,
+        string purpose,
+        int sample,
+        string prompt,
+        CancellationToken cancellationToken,
+        double? temperature = null,
+        bool withHistory = false)
+    {
+        var client = _models[model];
+        var messages = new List<ChatMessage>(4);
+        if (Defaults.System is { } system)
+        {
+            messages.Add(new ChatMessage(ChatRole.System, system));
+        }
+
+        if (withHistory)
+        {
+            messages.AddRange(Question.History);
+        }
+
+        messages.Add(new ChatMessage(ChatRole.User, prompt));
+        var seed = SeedDerivation.Derive(RunSeed, Question.Text, purpose == Node.Spec.Kind ? NodeId : $"{NodeId}/{purpose}", sample);
+        var options = new ChatOptions
+        {
+            Temperature = (float)(temperature ?? Temperature),
+            MaxOutputTokens = MaxTokens,
+            Seed = seed,
+            TopP = Defaults.TopP is { } p ? (float)p : null,
+            StopSequences = Defaults.Stop.IsDefaultOrEmpty ? null : [.. Defaults.Stop],
+        };
+
+        var started = Stopwatch.GetTimestamp();
+        ChatResponse response;
+        try
+        {
+            response = await client.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _trace.Write(new ModelCalled(NodeId, purpose, model, sample, seed, ToTrace(messages), null, 0, 0,
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds, ex.Message) { QuestionId = Question.Id });
+            throw;
+        }
+
+        var input = response.Usage?.InputTokenCount ?? 0;
+        var output = response.Usage?.OutputTokenCount ?? 0;
+        var cost = 0m;
+        if (_prices.TryGetValue(model, out var price))
+        {
+            cost = (input * price.InputPer1K / 1000m) + (output * price.OutputPer1K / 1000m);
+        }
+
+        var text = response.Text;
+        double? logprob = response.AdditionalProperties?.TryGetValue("logprob_sum", out var lp) == true && lp is double d ? d : null;
+        if (_trace is not NullTraceSink)
+        {
+            _trace.Write(new ModelCalled(NodeId, purpose, model, sample, seed, ToTrace(messages), text, input, output,
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds, null) { QuestionId = Question.Id });
+        }
+
+        return new ModelReply(text, new Usage(1, input, output, cost), logprob, model);
+    }
+
+    private static List<TraceMessage> ToTrace(List<ChatMessage> messages) =>
+        messages.ConvertAll(m => new TraceMessage(m.Role.Value, m.Text));
+}

@@ -1,0 +1,41 @@
+using System.Text.Json.Serialization;
+
+namespace Compose.Runtime;
+
+/// <summary>One line of a run's trace. Every model call and every intermediate candidate is one event.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "event")]
+[JsonDerivedType(typeof(RunStarted), "run_start")]
+[JsonDerivedType(typeof(ModelCalled), "call")]
+[JsonDerivedType(typeof(CandidateProduced), "candidate")]
+[JsonDerivedType(typeof(LayerFinished), "layer")]
+[JsonDerivedType(typeof(RunFinished), "run_end")]
+public abstract record TraceEvent
+{
+    /// <summary>Identifies the question within a trace (several questions may share one file).</summary>
+    public required string QuestionId { get; init; }
+
+    public DateTimeOffset Time { get; init; } = DateTimeOffset.UtcNow;
+}
+
+public sealed record RunStarted(string Pipeline, string Question, long Seed) : TraceEvent;
+
+public sealed record ModelCalled(
+    string Node,
+    string Purpose,
+    string Model,
+    int Sample,
+    long? CallSeed,
+    IReadOnlyList<TraceMessage> Messages,
+    string? Response,
+    long InputTokens,
+    long OutputTokens,
+    double LatencyMs,
+    string? Error) : TraceEvent;
+
+public sealed record TraceMessage(string Role, string Text);
+
+public sealed record CandidateProduced(string Node, int Layer, Candidate Candidate) : TraceEvent;
+
+public sealed record LayerFinished(int Layer, IReadOnlyList<string> Survivors, double ElapsedMs) : TraceEvent;
+
+public sealed record RunFinished(string? Answer, string? AnswerCandidate, bool BudgetExhausted, string? Error, Usage Usage, double ElapsedMs) : TraceEvent;
