@@ -25,7 +25,7 @@ public sealed record Candidate
     /// <summary>Candidates this one was made from (a fuse's inputs, a refine's original).</summary>
     public ImmutableArray<string> Parents { get; init; } = [];
 
-    public ImmutableArray<Critique> Critiques { get; init; } = [];
+    public ImmutableArray<CandidateCritique> Critiques { get; init; } = [];
 
     /// <summary>The most recent score (rank position score, pointwise score, tests passed share, log-probability...).</summary>
     public double? Score { get; init; }
@@ -43,7 +43,7 @@ public sealed record Candidate
 }
 
 /// <summary>A critique of one candidate, kept with it.</summary>
-public sealed record Critique(string Text, string Producer, string? Model);
+public sealed record CandidateCritique(string Text, string Producer, string? Model);
 
 /// <summary>One unit test applied to one candidate.</summary>
 public sealed record TestResult(int Index, string Test, bool Passed, string? Detail);

@@ -20,7 +20,7 @@ public sealed class Critique(CritiqueSpec spec) : ITechnique
             var reply = await context.CallAsync(context.Model, "critique", i, context.Render("critique", data), cancellationToken).ConfigureAwait(false);
             return input[i] with
             {
-                Critiques = input[i].Critiques.Add(new Runtime.Critique(reply.Text, context.NodeId, reply.Model)),
+                Critiques = input[i].Critiques.Add(new CandidateCritique(reply.Text, context.NodeId, reply.Model)),
             };
         }).ConfigureAwait(false);
         return [.. critiqued];

@@ -60,7 +60,7 @@ public sealed class Refine(RefineSpec spec) : ITechnique
                 Producer = context.NodeId,
                 Model = revised.Model,
                 Parents = [original.Id],
-                Critiques = current.Critiques.Add(new Runtime.Critique(critique.Text, context.NodeId, critique.Model)),
+                Critiques = current.Critiques.Add(new CandidateCritique(critique.Text, context.NodeId, critique.Model)),
                 Verified = null,
                 Usage = original.Usage + usage,
             };
