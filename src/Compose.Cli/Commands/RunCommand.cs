@@ -1,0 +1,157 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Compose.Language;
+using Compose.Models;
+using Compose.Runtime;
+using Spectre.Console;
+
+namespace Compose.Cli.Commands;
+
+/// <summary><c>compose run FILE --input TEXT | --input-file F | stdin</c>: answer one question with a pipeline.</summary>
+internal static class RunCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var file = new Argument<string>("file") { Description = "The pipeline file." };
+        var input = new Option<string?>("--input", "-i") { Description = "The question." };
+        var inputFile = new Option<string?>("--input-file") { Description = "Read the question from a file." };
+        var seed = new Option<long>("--seed") { Description = "Run seed; every call's seed derives from it (default 0).", DefaultValueFactory = _ => 0 };
+        var trace = new Option<string?>("--trace") { Description = "Write every model call and intermediate candidate to this JSONL file." };
+        var json = new Option<bool>("--json") { Description = "Print the result (answer, candidates, usage) as JSON." };
+        var maxCalls = new Option<int?>("--max-calls") { Description = "Override the pipeline's per-question call budget." };
+        var command = new Command("run", "Run a pipeline on one question and print the answer.") { file, input, inputFile, seed, trace, json, maxCalls };
+        command.SetAction(async (parse, ct) =>
+        {
+            var question = await ReadQuestion(console, parse.GetValue(input), parse.GetValue(inputFile), ct).ConfigureAwait(false);
+            if (question is null)
+            {
+                return ExitCodes.BadInput;
+            }
+
+            var path = parse.GetValue(file)!;
+            var (pipeline, diagnostics) = PipelineFactory.Load(path, ProviderSetup.Catalog, context: new ModelProviderContext
+            {
+                BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!,
+                Catalog = ProviderSetup.Catalog,
+                Environment = console.Environment,
+            });
+            DiagnosticPrinter.Print(console.Error, diagnostics);
+            if (pipeline is null)
+            {
+                return ExitCodes.BadInput;
+            }
+
+            using (pipeline)
+            {
+                JsonlTraceSink? sink = null;
+                if (parse.GetValue(trace) is { } tracePath)
+                {
+                    try
+                    {
+                        sink = JsonlTraceSink.Create(tracePath);
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        await console.Error.WriteLineAsync($"compose: cannot write the trace file '{tracePath}': {ex.Message}").ConfigureAwait(false);
+                        return ExitCodes.BadInput;
+                    }
+                }
+
+                using (sink)
+                {
+                    var options = new RunOptions
+                    {
+                        Seed = parse.GetValue(seed),
+                        Trace = sink is null ? NullTraceSink.Instance : sink,
+                        Budget = parse.GetValue(maxCalls) is { } calls ? pipeline.Spec.Budget with { MaxCalls = calls } : null,
+                    };
+                    var result = await pipeline.RunAsync(question, options, ct).ConfigureAwait(false);
+                    if (parse.GetValue(json))
+                    {
+                        await console.Out.WriteLineAsync(JsonSerializer.Serialize(ToJson(result), CliJson.Options)).ConfigureAwait(false);
+                    }
+                    else if (result.Answer is not null)
+                    {
+                        await console.Out.WriteLineAsync(result.Answer).ConfigureAwait(false);
+                    }
+
+                    WriteSummary(console, result);
+                    return result.Succeeded ? ExitCodes.Success : ExitCodes.RunFailed;
+                }
+            }
+        });
+        return command;
+    }
+
+    private static async Task<string?> ReadQuestion(CliConsole console, string? input, string? inputFile, CancellationToken ct)
+    {
+        if (input is not null && inputFile is not null)
+        {
+            await console.Error.WriteLineAsync("compose: give the question with --input or --input-file, not both").ConfigureAwait(false);
+            return null;
+        }
+
+        string? text = input;
+        if (inputFile is not null)
+        {
+            try
+            {
+                text = await File.ReadAllTextAsync(inputFile, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                await console.Error.WriteLineAsync($"compose: cannot read the input file '{inputFile}': {ex.Message}").ConfigureAwait(false);
+                return null;
+            }
+        }
+        else if (text is null && console.InputRedirected)
+        {
+            text = await console.In.ReadToEndAsync(ct).ConfigureAwait(false);
+        }
+
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            await console.Error.WriteLineAsync($"compose: error {RuntimeDiagnosticCodes.EmptyInput}: no question: pass --input TEXT, --input-file FILE, or pipe it on standard input").ConfigureAwait(false);
+            return null;
+        }
+
+        return text.Trim();
+    }
+
+    private static void WriteSummary(CliConsole console, RunResult result)
+    {
+        var ansi = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(console.Error),
+            Ansi = console.OutputRedirected ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = console.OutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+            Interactive = InteractionSupport.No,
+        });
+        var status = result.Error is not null ? $"[red]failed:[/] {Markup.Escape(result.Error)}"
+            : result.BudgetExhausted ? "[yellow]budget exhausted: best result so far[/]"
+            : "[green]ok[/]";
+        ansi.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+            $"[grey]{result.Usage.Calls} calls · {result.Usage.InputTokens:N0} input + {result.Usage.OutputTokens:N0} output tokens · {result.AllCandidates.Length} candidates · {result.Elapsed.TotalSeconds:F2} s ·[/] {status}"));
+    }
+
+    private static object ToJson(RunResult result) => new
+    {
+        answer = result.Answer,
+        answer_candidate = result.AnswerCandidate?.Id,
+        succeeded = result.Succeeded,
+        error = result.Error,
+        budget_exhausted = result.BudgetExhausted,
+        layers_completed = result.LayersCompleted,
+        usage = new
+        {
+            calls = result.Usage.Calls,
+            input_tokens = result.Usage.InputTokens,
+            output_tokens = result.Usage.OutputTokens,
+            cost = result.Usage.Cost,
+        },
+        elapsed_ms = result.Elapsed.TotalMilliseconds,
+        survivors = result.Survivors.Select(c => c.Id),
+        candidates = result.AllCandidates,
+    };
+}

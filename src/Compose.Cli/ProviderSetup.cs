@@ -1,0 +1,10 @@
+using Compose.Models;
+using Compose.Onnx;
+
+namespace Compose.Cli;
+
+/// <summary>The providers the CLI offers: the library's standard ones plus the local ONNX runner.</summary>
+internal static class ProviderSetup
+{
+    public static ModelProviderCatalog Catalog { get; } = StandardProviders.Catalog.With(new OnnxModelProvider());
+}

@@ -1,0 +1,11 @@
+using Compose.Models.Providers;
+
+namespace Compose.Models;
+
+/// <summary>The providers that ship in the Compose library: openai, scripted, pipeline.</summary>
+public static class StandardProviders
+{
+    public static ModelProviderCatalog Catalog { get; } = ModelProviderCatalog.Empty
+        .With(new ScriptedModelProvider())
+        .With(new PipelineModelProvider());
+}
