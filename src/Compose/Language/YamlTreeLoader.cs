@@ -22,12 +22,14 @@ internal static partial class YamlTreeLoader
         var stack = new Stack<Frame>();
         YNode? root = null;
         var documents = 0;
+        var last = new Mark();
         try
         {
             var parser = new Parser(new StringReader(text));
             while (parser.MoveNext())
             {
                 var current = parser.Current;
+                last = current?.End ?? last;
                 switch (current)
                 {
                     case DocumentStart start:
@@ -109,6 +111,17 @@ internal static partial class YamlTreeLoader
                 At(file, exception.Start),
                 CleanMessage(exception),
                 "fix the YAML syntax at this position (indentation, quotes, brackets, ':' after keys)"));
+            return null;
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or ArgumentException or IndexOutOfRangeException or FormatException or OverflowException)
+        {
+            // YamlDotNet's scanner fails with these on some malformed input (e.g. an unclosed flow mapping
+            // followed by a multi-line plain scalar); report where parsing stopped.
+            diagnostics.Add(Diagnostic.Error(
+                DiagnosticCodes.YamlSyntax,
+                At(file, last),
+                "invalid YAML: the parser could not go on after this point",
+                "look for an unclosed '{', '[' or quote, or a misplaced ':' near here"));
             return null;
         }
 
