@@ -13,6 +13,12 @@ public sealed record PipelineGraph(PipelineSpec Spec, ImmutableArray<GraphNode> 
     public int LayerCount => Nodes.Length == 0 ? 0 : Nodes.Max(n => n.Layer) + 1;
 
     public IEnumerable<GraphNode> NodesInLayer(int layer) => Nodes.Where(n => n.Layer == layer);
+
+    /// <summary>Static upper bound on the money one question may cost, when every called model has a price; else null.</summary>
+    public decimal? MaxCost { get; init; }
+
+    /// <summary>The static upper bound on the number of candidates reaching <c>output:</c>.</summary>
+    public int MaxFinalCandidates { get; init; }
 }
 
 /// <summary>

@@ -67,6 +67,12 @@ public sealed record GenerationDefaults
 
     /// <summary>Prompt length assumed for the question when bounding tokens statically.</summary>
     public int InputTokens { get; init; } = 512;
+
+    /// <summary>Where <c>defaults:</c> was written.</summary>
+    public SourceLocation Location { get; init; } = SourceLocation.None;
+
+    /// <summary>Where the value of <c>defaults.model</c> was written.</summary>
+    public SourceLocation ModelLocation { get; init; } = SourceLocation.None;
 }
 
 /// <summary>What one question may spend (<c>budget:</c>). Null limits are unlimited.</summary>
@@ -85,6 +91,15 @@ public sealed record BudgetSpec
     public ImmutableDictionary<string, ModelPrice> Prices { get; init; } = ImmutableDictionary<string, ModelPrice>.Empty;
 
     public SourceLocation Location { get; init; } = SourceLocation.None;
+
+    /// <summary>Where the value of <c>max_calls</c> was written.</summary>
+    public SourceLocation MaxCallsLocation { get; init; } = SourceLocation.None;
+
+    /// <summary>Where the value of <c>max_tokens</c> was written.</summary>
+    public SourceLocation MaxTokensLocation { get; init; } = SourceLocation.None;
+
+    /// <summary>Where the value of <c>max_cost</c> was written.</summary>
+    public SourceLocation MaxCostLocation { get; init; } = SourceLocation.None;
 
     public bool IsUnlimited => MaxCalls is null && MaxTokens is null && MaxCost is null;
 }

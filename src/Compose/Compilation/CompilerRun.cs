@@ -1,0 +1,388 @@
+using System.Collections.Immutable;
+using Compose.Language;
+using Compose.Models;
+
+namespace Compose.Compilation;
+
+/// <summary>One compilation: model resolution, node ids, candidate flow, bounds, composition and budget checks.</summary>
+internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalog, ModelProviderContext context, List<Diagnostic> diagnostics, bool layersIntact)
+{
+    private const string DefaultModelName = "default";
+    private readonly HashSet<string> _modelNames = new(spec.Models.Select(m => m.Name), StringComparer.Ordinal);
+
+    public PipelineGraph? Run()
+    {
+        CheckModels();
+        CheckDefaultsAndPrices();
+        CheckPromptFiles();
+        if (spec.Layers.IsEmpty)
+        {
+            return null;
+        }
+
+        var nodes = BuildNodes(out var perModel);
+        var total = nodes.Aggregate(CostBound.Zero, (sum, node) => sum + node.Bound);
+        var final = nodes.Where(n => n.Layer == spec.Layers.Length - 1).Sum(n => (long)n.MaxCandidatesOut);
+        if (layersIntact && spec.Output.Kind == SelectionKind.Vote && final <= 1)
+        {
+            diagnostics.Add(Diagnostic.Warning(
+                DiagnosticCodes.VoteOverSingleCandidate,
+                spec.Output.Location.IsNone ? spec.Location : spec.Output.Location,
+                $"'output: vote' votes over at most {final} candidate",
+                "a vote needs several candidates; use 'output: first', or end with a layer that keeps several"));
+        }
+
+        var cost = CostOf(perModel);
+        if (layersIntact)
+        {
+            CheckBudget(nodes, total, perModel, cost);
+        }
+
+        return new PipelineGraph(spec, nodes, BuildEdges(nodes), total)
+        {
+            MaxCost = cost,
+            MaxFinalCandidates = Saturating.ToInt(final),
+        };
+    }
+
+    private void CheckModels()
+    {
+        foreach (var model in spec.Models)
+        {
+            if (model.Provider.Length == 0)
+            {
+                continue;
+            }
+
+            if (!catalog.TryGet(model.Provider, out var provider))
+            {
+                var names = catalog.Names.ToList();
+                diagnostics.Add(Diagnostic.Error(
+                    DiagnosticCodes.UnknownProvider,
+                    model.Location,
+                    $"model '{model.Name}' uses provider '{model.Provider}', which this host does not offer",
+                    DidYouMean.Hint(model.Provider, names, "providers")));
+                continue;
+            }
+
+            try
+            {
+                diagnostics.AddRange(provider.Check(model, context));
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                diagnostics.Add(Diagnostic.Error(
+                    DiagnosticCodes.ProviderCheckFailed,
+                    model.Location,
+                    $"provider '{model.Provider}' failed while checking model '{model.Name}': {exception.Message}",
+                    "this is a bug in the provider; please report it"));
+            }
+        }
+    }
+
+    private bool IsDefined(string name) => _modelNames.Contains(name) || (name == DefaultModelName && catalog.DefaultModel is not null);
+
+    private void CheckDefaultsAndPrices()
+    {
+        if (spec.Defaults.Model is { } model && !IsDefined(model))
+        {
+            diagnostics.Add(UndefinedModel(model, spec.Defaults.ModelLocation.IsNone ? spec.Defaults.Location : spec.Defaults.ModelLocation, "defaults.model"));
+        }
+
+        foreach (var (name, price) in spec.Budget.Prices.OrderBy(p => p.Value.Location.Line))
+        {
+            if (!IsDefined(name))
+            {
+                diagnostics.Add(UndefinedModel(name, price.Location, "a price"));
+            }
+        }
+    }
+
+    private Diagnostic UndefinedModel(string name, SourceLocation location, string where) =>
+        Diagnostic.Error(
+            DiagnosticCodes.UndefinedModel,
+            location,
+            $"{where} names model '{name}', which 'models:' does not define",
+            _modelNames.Count == 0 ? $"define it under 'models:' ({name}: {{ provider: ... }})" : DidYouMean.Hint(name, _modelNames.Order(StringComparer.Ordinal).ToList(), "defined models"));
+
+    private void CheckPromptFiles()
+    {
+        foreach (var technique in spec.Layers.SelectMany(l => l.Techniques))
+        {
+            foreach (var (name, prompt) in technique.Prompts.OrderBy(p => p.Value.Location.Line))
+            {
+                if (prompt.File is not { } file)
+                {
+                    continue;
+                }
+
+                bool exists;
+                try
+                {
+                    exists = File.Exists(Path.Combine(spec.BaseDirectory, file));
+                }
+                catch (Exception exception) when (exception is ArgumentException or NotSupportedException or IOException)
+                {
+                    exists = false;
+                }
+
+                if (!exists)
+                {
+                    diagnostics.Add(Diagnostic.Error(
+                        DiagnosticCodes.PromptFileNotFound,
+                        prompt.Location,
+                        $"prompt file '{file}' for template '{name}' not found",
+                        $"the path is relative to the pipeline file's folder ({spec.BaseDirectory})"));
+                }
+            }
+        }
+    }
+
+    /// <summary>The model a technique calls: its own, else <c>defaults.model</c>, else <c>default</c>.</summary>
+    private string? Resolve(ModelRef? model, TechniqueSpec technique)
+    {
+        if (model is not null)
+        {
+            if (!IsDefined(model.Name))
+            {
+                diagnostics.Add(UndefinedModel(model.Name, model.Location, $"'{technique.Kind}'"));
+            }
+
+            return model.Name;
+        }
+
+        if (spec.Defaults.Model is { } fallback)
+        {
+            return fallback;
+        }
+
+        if (IsDefined(DefaultModelName))
+        {
+            return DefaultModelName;
+        }
+
+        diagnostics.Add(Diagnostic.Error(
+            DiagnosticCodes.NoDefaultModel,
+            technique.Location,
+            $"'{technique.Kind}' names no model and there is no default model",
+            "add 'model: NAME' to it, or 'defaults: { model: NAME }', or define a model named 'default'"));
+        return null;
+    }
+
+    private ImmutableArray<string> ResolveModels(TechniqueSpec technique)
+    {
+        IEnumerable<string?> names = technique switch
+        {
+            GenerateSpec g => g.Models.IsEmpty ? [Resolve(null, g)] : g.Models.Select(m => Resolve(m, g)).ToList(),
+            CritiqueSpec c => [Resolve(c.Model, c)],
+            RankSpec r => [Resolve(r.Model, r)],
+            FuseSpec f => [Resolve(f.Model, f)],
+            VerifySpec v => v.Model is not null || v.Check is null ? [Resolve(v.Model, v)] : [],
+            RefineSpec r => r.Verifier is null ? [Resolve(r.Model, r)] : [Resolve(r.Model, r), Resolve(r.Verifier, r)],
+            UnitTestsSpec u => [Resolve(u.Model, u)],
+            _ => [],
+        };
+        return [.. names.OfType<string>()];
+    }
+
+    private ImmutableArray<GraphNode> BuildNodes(out List<ModelCalls> perModel)
+    {
+        perModel = [];
+        var nodes = ImmutableArray.CreateBuilder<GraphNode>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var flow = CandidateFlow.Start;
+        var critiquesAvailable = false;
+        for (var layer = 0; layer < spec.Layers.Length; layer++)
+        {
+            var techniques = spec.Layers[layer].Techniques;
+            var outputs = new List<CandidateFlow>();
+            var kindCounts = techniques.GroupBy(t => t.Kind).ToDictionary(g => g.Key, g => g.Count());
+            var kindSeen = new Dictionary<string, int>();
+            foreach (var technique in techniques)
+            {
+                kindSeen[technique.Kind] = kindSeen.GetValueOrDefault(technique.Kind) + 1;
+                var id = technique.Id ?? (kindCounts[technique.Kind] > 1
+                    ? $"L{layer + 1}.{technique.Kind}.{kindSeen[technique.Kind]}"
+                    : $"L{layer + 1}.{technique.Kind}");
+                if (!ids.Add(id))
+                {
+                    diagnostics.Add(Diagnostic.Error(
+                        DiagnosticCodes.DuplicateNodeId,
+                        technique.Location,
+                        $"node id '{id}' is used twice",
+                        "give each technique a unique 'id:'"));
+                }
+
+                var models = ResolveModels(technique);
+                if (layersIntact)
+                {
+                    CheckComposition(technique, layer, flow, critiquesAvailable);
+                }
+
+                var step = Bounds.Of(technique, models, flow, layer, spec.Defaults);
+                perModel.AddRange(step.Calls);
+                var bound = step.Calls.Aggregate(CostBound.Zero, (sum, c) => sum + c.ToBound());
+                nodes.Add(new GraphNode(id, layer, technique, models, Saturating.ToInt(flow.Count), Saturating.ToInt(step.Output.Count), bound));
+                outputs.Add(step.Output);
+            }
+
+            if (techniques.Any(t => t is GenerateSpec or FuseSpec))
+            {
+                critiquesAvailable = false;
+            }
+            else if (techniques.Any(t => t is CritiqueSpec))
+            {
+                critiquesAvailable = true;
+            }
+
+            flow = CandidateFlow.Concat(outputs);
+        }
+
+        return nodes.ToImmutable();
+    }
+
+    private void CheckComposition(TechniqueSpec technique, int layer, CandidateFlow flow, bool critiquesAvailable)
+    {
+        if (layer == 0)
+        {
+            if (technique is not GenerateSpec)
+            {
+                diagnostics.Add(Diagnostic.Error(
+                    DiagnosticCodes.FirstLayerNotGenerate,
+                    technique.Location,
+                    $"'{technique.Kind}' is in the first layer, where there are no candidates yet",
+                    "start with a 'generate' layer; only generate may be in layer 1"));
+            }
+
+            return;
+        }
+
+        if (technique is RankSpec or FuseSpec or VoteSpec && flow.Count <= 1)
+        {
+            diagnostics.Add(Diagnostic.Error(
+                DiagnosticCodes.NeedsSeveralCandidates,
+                technique.Location,
+                $"'{technique.Kind}' needs several candidates but gets one",
+                "produce more candidates before it (raise 'samples' or add models to 'generate'), or remove it"));
+        }
+
+        if (technique is RankSpec rank && flow.Count > 1 && rank.Keep >= flow.Count)
+        {
+            diagnostics.Add(Diagnostic.Warning(
+                DiagnosticCodes.RankKeepsEverything,
+                rank.Location,
+                $"'rank' keeps {rank.Keep} of at most {flow.Count} candidates, so it keeps everything",
+                $"lower 'keep' below {flow.Count}, or remove the rank layer"));
+        }
+
+        var useCritiques = technique switch
+        {
+            RankSpec r => r.UseCritiques,
+            FuseSpec f => f.UseCritiques,
+            _ => null,
+        };
+        if (useCritiques == true && !critiquesAvailable)
+        {
+            diagnostics.Add(Diagnostic.Error(
+                DiagnosticCodes.CritiquesUnavailable,
+                technique.Location,
+                $"'{technique.Kind}' uses critiques, but no critique layer follows the last layer that made new candidates",
+                "add a '- critique: {}' layer before it, or remove 'use_critiques: true'"));
+        }
+    }
+
+    private decimal? CostOf(List<ModelCalls> perModel)
+    {
+        decimal total = 0;
+        foreach (var call in perModel.Where(c => c.Calls > 0))
+        {
+            if (call.Model is null || !spec.Budget.Prices.TryGetValue(call.Model, out var price))
+            {
+                return null;
+            }
+
+            try
+            {
+                total += (call.InputTokens / 1000m * price.InputPer1K) + (call.OutputTokens / 1000m * price.OutputPer1K);
+            }
+            catch (OverflowException)
+            {
+                return decimal.MaxValue;
+            }
+        }
+
+        return total;
+    }
+
+    private void CheckBudget(ImmutableArray<GraphNode> nodes, CostBound total, List<ModelCalls> perModel, decimal? cost)
+    {
+        var budget = spec.Budget;
+        if (budget.MaxCalls is { } maxCalls && total.Calls > maxCalls)
+        {
+            var top = nodes.MaxBy(n => n.Bound.Calls)!;
+            diagnostics.Add(Diagnostic.Error(
+                DiagnosticCodes.CallBudgetExceeded,
+                Where(budget.MaxCallsLocation),
+                $"the pipeline may make up to {total.Calls} calls per question, over budget.max_calls {maxCalls}",
+                $"'{top.Id}' makes up to {top.Bound.Calls} of them; lower its samples (or keep/rounds/count), or raise max_calls to {total.Calls}"));
+        }
+
+        if (budget.MaxTokens is { } maxTokens && total.TotalTokens > maxTokens)
+        {
+            var top = nodes.MaxBy(n => n.Bound.TotalTokens)!;
+            diagnostics.Add(Diagnostic.Warning(
+                DiagnosticCodes.TokenBudgetExceeded,
+                Where(budget.MaxTokensLocation),
+                $"the pipeline may use up to {total.TotalTokens} tokens per question, over budget.max_tokens {maxTokens}",
+                $"'{top.Id}' may use up to {top.Bound.TotalTokens}; lower max_tokens or samples, or raise the budget (runs stop when it is spent)"));
+        }
+
+        if (budget.MaxCost is { } maxCost)
+        {
+            var missing = perModel.Where(c => c.Calls > 0 && c.Model is not null && !budget.Prices.ContainsKey(c.Model))
+                .Select(c => c.Model!).Distinct().Order(StringComparer.Ordinal).ToList();
+            foreach (var model in missing)
+            {
+                diagnostics.Add(Diagnostic.Error(
+                    DiagnosticCodes.MissingPrice,
+                    Where(budget.MaxCostLocation),
+                    $"max_cost is set but model '{model}' has no price",
+                    $"add prices: {{ {model}: {{ input: ..., output: ... }} }} (per 1,000 tokens)"));
+            }
+
+            if (missing.Count == 0 && cost is { } bound && bound > maxCost)
+            {
+                diagnostics.Add(Diagnostic.Warning(
+                    DiagnosticCodes.CostBudgetExceeded,
+                    Where(budget.MaxCostLocation),
+                    $"the pipeline may cost up to {bound:0.######} per question, over budget.max_cost {maxCost}",
+                    "lower samples or max_tokens, use cheaper models, or raise max_cost (runs stop when it is spent)"));
+            }
+        }
+    }
+
+    private SourceLocation Where(SourceLocation location) =>
+        !location.IsNone ? location : !spec.Budget.Location.IsNone ? spec.Budget.Location : spec.Location;
+
+    private static ImmutableArray<GraphEdge> BuildEdges(ImmutableArray<GraphNode> nodes)
+    {
+        var edges = ImmutableArray.CreateBuilder<GraphEdge>();
+        if (nodes.IsEmpty)
+        {
+            return [];
+        }
+
+        var layers = nodes.GroupBy(n => n.Layer).OrderBy(g => g.Key).Select(g => g.ToList()).ToList();
+        edges.AddRange(layers[0].Select(n => new GraphEdge("input", n.Id)));
+        for (var i = 0; i + 1 < layers.Count; i++)
+        {
+            foreach (var from in layers[i])
+            {
+                edges.AddRange(layers[i + 1].Select(to => new GraphEdge(from.Id, to.Id)));
+            }
+        }
+
+        edges.AddRange(layers[^1].Select(n => new GraphEdge(n.Id, "output")));
+        return edges.ToImmutable();
+    }
+}

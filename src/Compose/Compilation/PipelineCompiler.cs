@@ -1,0 +1,37 @@
+using System.Collections.Immutable;
+using Compose.Language;
+using Compose.Models;
+
+namespace Compose.Compilation;
+
+/// <summary>
+/// The CHECK/COMPILE phase: resolves models against the providers of a catalog, checks how the layers
+/// compose, bounds calls, tokens and cost statically and builds the <see cref="PipelineGraph"/>.
+/// </summary>
+public static class PipelineCompiler
+{
+    /// <summary>Tokens assumed for a prompt template's own text when bounding a call's input.</summary>
+    public const int TemplateOverheadTokens = 256;
+
+    public static CompileResult Compile(PipelineSpec spec, ModelProviderCatalog catalog, ModelProviderContext context) =>
+        Compile(spec, catalog, context, layersIntact: true);
+
+    internal static CompileResult Compile(PipelineSpec spec, ModelProviderCatalog catalog, ModelProviderContext context, bool layersIntact)
+    {
+        var diagnostics = new List<Diagnostic>();
+        try
+        {
+            var graph = new CompilerRun(spec, catalog, context, diagnostics, layersIntact).Run();
+            return new CompileResult(graph, PipelineReader.Sorted(diagnostics));
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            diagnostics.Add(Diagnostic.Error(
+                DiagnosticCodes.InternalError,
+                spec.Location.IsNone ? new SourceLocation(spec.SourceFile, 1, 1) : spec.Location,
+                $"internal error while compiling the pipeline: {exception.GetType().Name}: {exception.Message}",
+                "this is a bug in Compose; please report it with the file"));
+            return new CompileResult(null, PipelineReader.Sorted(diagnostics));
+        }
+    }
+}
