@@ -34,7 +34,7 @@ public sealed class OnnxModel : IDisposable
         ExecutionProviders = providers;
         Options = options;
         _runner = new DecoderRunner(session, config, io, Statistics, Path.Combine(folder, config.DecoderFile));
-        StopTokenIds = [.. chatFormat.StopMarkers.Select(m => tokenizer.TryGetSpecialToken(m, out var id) ? id : -1).Where(id => id >= 0)];
+        StopTokenIds = StopTokenIdsFor(chatFormat);
     }
 
     public string Folder { get; }
@@ -52,6 +52,10 @@ public sealed class OnnxModel : IDisposable
 
     /// <summary>Ids of the chat format's end-of-turn markers (e.g. &lt;|im_end|&gt;) present in the vocabulary.</summary>
     public ImmutableArray<int> StopTokenIds { get; }
+
+    /// <summary>Ids of a chat format's end-of-turn markers that are tokens of this model's vocabulary.</summary>
+    public ImmutableArray<int> StopTokenIdsFor(ChatFormat format) =>
+        [.. format.StopMarkers.Select(m => Tokenizer.TryGetSpecialToken(m, out var id) ? id : -1).Where(id => id >= 0)];
 
     /// <summary>Loads a folder; every problem is a <see cref="Language.DiagnosticException"/> naming the file.</summary>
     public static OnnxModel Load(string folder, OnnxModelOptions? options = null)
