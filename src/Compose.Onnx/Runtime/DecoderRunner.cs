@@ -266,7 +266,7 @@ internal sealed class DecoderRunner
             return false;
         }
 
-        if (total + 1 > _config.ContextLength)
+        if (total + 1 >= _config.ContextLength)
         {
             s.Finish(GenerationFinishReason.ContextFull);
             return false;
