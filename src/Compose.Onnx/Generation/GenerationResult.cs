@@ -1,0 +1,11 @@
+namespace Compose.Onnx.Generation;
+
+/// <summary>What one sequence produced: its new tokens (without the stop token), their log-probabilities, and why it ended.</summary>
+public sealed record GenerationResult(
+    IReadOnlyList<int> Tokens,
+    IReadOnlyList<double> LogProbs,
+    GenerationFinishReason FinishReason,
+    int PromptTokens)
+{
+    public double LogProbSum => LogProbs.Sum();
+}

@@ -1,0 +1,152 @@
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Compose.Onnx.Chat;
+using Compose.Onnx.Generation;
+using Microsoft.Extensions.AI;
+
+namespace Compose.Onnx;
+
+/// <summary>
+/// An <see cref="IChatClient"/> over a loaded <see cref="OnnxModel"/>. Honours Temperature, TopP, TopK,
+/// MaxOutputTokens, StopSequences and Seed; reports usage and finish reason; puts the per-token
+/// log-probabilities (<c>logprobs</c>, double[]) and their sum (<c>logprob_sum</c>) in AdditionalProperties.
+/// Disposing the client does not dispose the model (the provider shares it).
+/// </summary>
+public sealed class OnnxChatClient : IChatClient
+{
+    public const string LogProbsKey = "logprobs";
+    public const string LogProbSumKey = "logprob_sum";
+
+    private readonly ChatClientMetadata _metadata;
+    private readonly ImmutableArray<int> _stopTokenIds;
+
+    public OnnxChatClient(OnnxModel model, ChatFormat? chatFormat = null, string? modelId = null)
+    {
+        Model = model;
+        ChatFormat = chatFormat ?? model.ChatFormat;
+        _stopTokenIds = model.StopTokenIdsFor(ChatFormat);
+        _metadata = new ChatClientMetadata("onnx", new Uri(model.Folder + Path.DirectorySeparatorChar), modelId ?? Path.GetFileName(model.Folder));
+    }
+
+    public OnnxModel Model { get; }
+
+    public ChatFormat ChatFormat { get; }
+
+    /// <summary>The prompt text a conversation becomes.</summary>
+    public string RenderPrompt(IEnumerable<ChatMessage> messages) => ChatFormat.Render(messages);
+
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var (request, text) = Prepare(messages, options);
+        var result = await Model.GenerateAsync(request, cancellationToken).ConfigureAwait(false);
+        text.Complete();
+        var message = new ChatMessage(ChatRole.Assistant, text.Text);
+        return new ChatResponse(message)
+        {
+            ModelId = _metadata.DefaultModelId,
+            FinishReason = FinishReason(result, text),
+            Usage = Usage(result),
+            AdditionalProperties = Extras(result),
+            CreatedAt = DateTimeOffset.UtcNow,
+        };
+    }
+
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var (request, text) = Prepare(messages, options);
+        var channel = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var inner = request.Observer!;
+        request = request with
+        {
+            Observer = (token, lp) =>
+            {
+                var go = inner(token, lp);
+                var chunk = text.TakeChunk();
+                if (chunk.Length > 0)
+                {
+                    channel.Writer.TryWrite(chunk);
+                }
+
+                return go;
+            },
+        };
+
+        var generation = Model.GenerateAsync(request, cancellationToken);
+        _ = generation.ContinueWith(_ => channel.Writer.TryComplete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        var id = Guid.NewGuid().ToString("N");
+        await foreach (var chunk in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new ChatResponseUpdate(ChatRole.Assistant, chunk) { ResponseId = id, MessageId = id, ModelId = _metadata.DefaultModelId };
+        }
+
+        var result = await generation.ConfigureAwait(false);
+        text.Complete();
+        var rest = text.TakeChunk();
+        yield return new ChatResponseUpdate(ChatRole.Assistant, [new TextContent(rest), new UsageContent(Usage(result))])
+        {
+            ResponseId = id,
+            MessageId = id,
+            ModelId = _metadata.DefaultModelId,
+            FinishReason = FinishReason(result, text),
+            AdditionalProperties = Extras(result),
+        };
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is not null ? null
+        : serviceType == typeof(ChatClientMetadata) ? _metadata
+        : serviceType.IsInstanceOfType(this) ? this
+        : serviceType == typeof(OnnxModel) ? Model
+        : null;
+
+    public void Dispose()
+    {
+        // The model belongs to whoever loaded it (usually the provider's cache).
+    }
+
+    private (GenerationRequest Request, ReplyTextBuilder Text) Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        var prompt = Model.Tokenizer.Encode(ChatFormat.Render(messages));
+        var search = Model.Config.Search;
+        var temperature = options?.Temperature ?? (search.DoSample ? search.Temperature ?? 1f : 0f);
+        var sampling = new SamplingSettings
+        {
+            Temperature = temperature,
+            TopK = options?.TopK ?? (search.DoSample ? search.TopK ?? 0 : 0),
+            TopP = options?.TopP ?? (search.DoSample ? search.TopP ?? 1f : 1f),
+            Seed = options?.Seed,
+        };
+        var room = Math.Max(1, Model.Config.ContextLength - prompt.Count - 1);
+        var max = options?.MaxOutputTokens ?? Math.Min(room, search.MaxLength is { } ml && ml > prompt.Count ? ml - prompt.Count : 1024);
+        var text = new ReplyTextBuilder(Model.Tokenizer.CreateDecoder(), options?.StopSequences?.ToArray() ?? []);
+        var request = new GenerationRequest
+        {
+            PromptIds = prompt,
+            MaxNewTokens = Math.Max(1, max),
+            Sampling = sampling,
+            StopTokenIds = _stopTokenIds,
+            Observer = (token, _) => text.Add(token),
+        };
+        return (request, text);
+    }
+
+    private static ChatFinishReason FinishReason(GenerationResult result, ReplyTextBuilder text) =>
+        result.FinishReason is GenerationFinishReason.MaxTokens or GenerationFinishReason.ContextFull && !text.Stopped
+            ? ChatFinishReason.Length
+            : ChatFinishReason.Stop;
+
+    private static UsageDetails Usage(GenerationResult result) => new()
+    {
+        InputTokenCount = result.PromptTokens,
+        OutputTokenCount = result.Tokens.Count,
+        TotalTokenCount = result.PromptTokens + result.Tokens.Count,
+    };
+
+    private static AdditionalPropertiesDictionary Extras(GenerationResult result) => new()
+    {
+        [LogProbsKey] = result.LogProbs.ToArray(),
+        [LogProbSumKey] = result.LogProbSum,
+    };
+}

@@ -1,0 +1,32 @@
+using Compose.Language;
+
+namespace Compose.Onnx;
+
+/// <summary>
+/// The diagnostics this package raises (documented in docs/diagnostics-onnx.md). Every problem with a
+/// model folder names the file it is about; the location's file is that path.
+/// </summary>
+public static class OnnxErrors
+{
+    public const string MissingPath = "ONNX001";
+    public const string FolderNotFound = "ONNX002";
+    public const string MissingFile = "ONNX003";
+    public const string BadConfig = "ONNX004";
+    public const string UnknownModelType = "ONNX005";
+    public const string UnknownChatFormat = "ONNX006";
+    public const string BadOnnxFile = "ONNX007";
+    public const string InterfaceMismatch = "ONNX008";
+    public const string ProviderUnavailable = "ONNX009";
+    public const string BadTokenizer = "ONNX010";
+    public const string PromptTooLong = "ONNX011";
+    public const string BadOption = "ONNX012";
+    public const string RunFailed = "ONNX013";
+
+    /// <summary>A diagnostic about a file: its location is the file itself.</summary>
+    public static Diagnostic InFile(string code, string file, string message, string? hint = null) =>
+        Diagnostic.Error(code, new SourceLocation(file, 0, 0), message, hint);
+
+    /// <summary>Throws a <see cref="DiagnosticException"/> carrying one diagnostic about a file.</summary>
+    public static DiagnosticException Fail(string code, string file, string message, string? hint = null) =>
+        new([InFile(code, file, message, hint)]);
+}

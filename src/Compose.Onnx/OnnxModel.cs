@@ -1,0 +1,205 @@
+using System.Collections.Immutable;
+using Compose.Onnx.Chat;
+using Compose.Onnx.Config;
+using Compose.Onnx.Generation;
+using Compose.Onnx.Runtime;
+using Compose.Onnx.Tokenization;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Compose.Onnx;
+
+/// <summary>
+/// A loaded GenAI model folder: config, ONNX Runtime session, tokenizer and chat format, plus a
+/// scheduler that batches concurrent requests. Thread-safe; dispose to free the session.
+/// </summary>
+public sealed class OnnxModel : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly DecoderRunner _runner;
+    private readonly Lock _lock = new();
+    private readonly List<SequenceState> _pending = [];
+    private bool _workerRunning;
+    private bool _disposed;
+
+    private OnnxModel(string folder, GenAiConfig config, InferenceSession session, DecoderInterface io, ModelTokenizer tokenizer,
+        ChatFormat chatFormat, string chatFormatSource, ImmutableArray<ExecutionProviderConfig> providers, OnnxModelOptions options)
+    {
+        Folder = folder;
+        Config = config;
+        _session = session;
+        Interface = io;
+        Tokenizer = tokenizer;
+        ChatFormat = chatFormat;
+        ChatFormatSource = chatFormatSource;
+        ExecutionProviders = providers;
+        Options = options;
+        _runner = new DecoderRunner(session, config, io, Statistics, Path.Combine(folder, config.DecoderFile));
+        StopTokenIds = StopTokenIdsFor(chatFormat);
+    }
+
+    public string Folder { get; }
+    public GenAiConfig Config { get; }
+    public DecoderInterface Interface { get; }
+    public ModelTokenizer Tokenizer { get; }
+    public ChatFormat ChatFormat { get; }
+
+    /// <summary>Where the chat format came from (the pipeline file, tokenizer_config.json, the model type, ...).</summary>
+    public string ChatFormatSource { get; }
+
+    public ImmutableArray<ExecutionProviderConfig> ExecutionProviders { get; }
+    public OnnxModelOptions Options { get; }
+    public RunStatistics Statistics { get; } = new();
+
+    /// <summary>Ids of the chat format's end-of-turn markers (e.g. &lt;|im_end|&gt;) present in the vocabulary.</summary>
+    public ImmutableArray<int> StopTokenIds { get; }
+
+    /// <summary>Ids of a chat format's end-of-turn markers that are tokens of this model's vocabulary.</summary>
+    public ImmutableArray<int> StopTokenIdsFor(ChatFormat format) =>
+        [.. format.StopMarkers.Select(m => Tokenizer.TryGetSpecialToken(m, out var id) ? id : -1).Where(id => id >= 0)];
+
+    /// <summary>Loads a folder; every problem is a <see cref="Language.DiagnosticException"/> naming the file.</summary>
+    public static OnnxModel Load(string folder, OnnxModelOptions? options = null)
+    {
+        options ??= OnnxModelOptions.Default;
+        folder = Path.GetFullPath(folder);
+        if (!Directory.Exists(folder))
+        {
+            throw OnnxErrors.Fail(OnnxErrors.FolderNotFound, folder, "The model folder does not exist.");
+        }
+
+        var config = GenAiConfigReader.Read(folder);
+        ChatFormat? forced = null;
+        if (options.ChatFormat is { } name)
+        {
+            forced = ChatFormat.Find(name) ?? throw OnnxErrors.Fail(OnnxErrors.UnknownChatFormat, folder, $"Unknown chat format '{name}'.",
+                $"Use one of: {string.Join(", ", ChatFormat.All.Select(f => f.Name))}.");
+        }
+
+        var tokenizer = ModelTokenizer.Load(folder);
+        var (format, source) = forced is null ? ChatFormatDetector.Detect(folder, config.ModelType, tokenizer) : (forced, "pipeline option chat_format");
+        var providers = SessionFactory.Resolve(config, options.ExecutionProvider);
+        var file = Path.Combine(folder, config.DecoderFile);
+        var session = SessionFactory.Create(file, config, providers, options.IntraOpThreads);
+        try
+        {
+            var io = DecoderInterface.Discover(session, config, file);
+            return new OnnxModel(folder, config, session, io, tokenizer, format, source, providers, options);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Generates one sequence; concurrent calls are batched together (and identical prompts prefilled once).</summary>
+    public Task<GenerationResult> GenerateAsync(GenerationRequest request, CancellationToken cancellationToken = default) =>
+        GenerateBatchAsync([request], cancellationToken).ContinueWith(t => t.Result[0], cancellationToken, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    /// <summary>Generates several sequences; they join the same batch (up to <see cref="OnnxModelOptions.MaxBatch"/>).</summary>
+    public async Task<IReadOnlyList<GenerationResult>> GenerateBatchAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var states = new SequenceState[requests.Count];
+        for (var i = 0; i < requests.Count; i++)
+        {
+            Validate(requests[i]);
+            states[i] = new SequenceState(requests[i], cancellationToken);
+        }
+
+        bool start;
+        lock (_lock)
+        {
+            _pending.AddRange(states);
+            start = !_workerRunning;
+            _workerRunning = true;
+        }
+
+        if (start)
+        {
+            _ = Task.Run(WorkerAsync, CancellationToken.None);
+        }
+
+        var results = new GenerationResult[states.Length];
+        for (var i = 0; i < states.Length; i++)
+        {
+            results[i] = await states[i].Completion.Task.ConfigureAwait(false);
+        }
+
+        return results;
+    }
+
+    private void Validate(GenerationRequest request)
+    {
+        if (request.PromptIds.Count == 0)
+        {
+            throw OnnxErrors.Fail(OnnxErrors.BadOption, Folder, "The prompt is empty.", "Give at least one token (most formats start with a BOS token).");
+        }
+
+        if (request.PromptIds.Count + 1 > Config.ContextLength)
+        {
+            throw OnnxErrors.Fail(OnnxErrors.PromptTooLong, Path.Combine(Folder, GenAiConfigReader.FileName),
+                $"The prompt has {request.PromptIds.Count} tokens; the model's context is {Config.ContextLength}.",
+                "Shorten the prompt or the conversation.");
+        }
+
+        if (request.MaxNewTokens < 1)
+        {
+            throw OnnxErrors.Fail(OnnxErrors.BadOption, Folder, $"max new tokens must be at least 1, not {request.MaxNewTokens}.");
+        }
+    }
+
+    private async Task WorkerAsync()
+    {
+        while (true)
+        {
+            if (Options.BatchWindow > TimeSpan.Zero)
+            {
+                // Let requests issued together (N samples of one prompt, parallel pipeline branches) join one batch.
+                await Task.Delay(Options.BatchWindow).ConfigureAwait(false);
+            }
+
+            List<SequenceState> batch;
+            lock (_lock)
+            {
+                _pending.RemoveAll(s => s.Cancellation.IsCancellationRequested && s.Completion.TrySetCanceled(s.Cancellation));
+                if (_pending.Count == 0 || _disposed)
+                {
+                    foreach (var s in _pending)
+                    {
+                        s.Completion.TrySetException(new ObjectDisposedException(nameof(OnnxModel)));
+                    }
+
+                    _pending.Clear();
+                    _workerRunning = false;
+                    return;
+                }
+
+                var n = Math.Min(Math.Max(Options.MaxBatch, 1), _pending.Count);
+                batch = _pending.GetRange(0, n);
+                _pending.RemoveRange(0, n);
+            }
+
+            _runner.Run(batch);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            if (_workerRunning)
+            {
+                return; // the worker stops at the end of its batch; the session is freed with the process
+            }
+        }
+
+        _session.Dispose();
+    }
+}

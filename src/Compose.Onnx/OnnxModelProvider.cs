@@ -1,0 +1,151 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Compose.Language;
+using Compose.Models;
+using Compose.Onnx.Chat;
+using Compose.Onnx.Config;
+using Compose.Onnx.Runtime;
+using Microsoft.Extensions.AI;
+
+namespace Compose.Onnx;
+
+/// <summary>
+/// <c>provider: onnx</c>: runs an ONNX Runtime GenAI model folder locally. Options: <c>path</c> (required,
+/// relative to the pipeline file), <c>chat_format</c>, <c>execution_provider</c>, <c>max_batch</c>.
+/// Loaded models are cached per folder (and execution provider / batch size) so several model names over
+/// one folder share one session.
+/// </summary>
+public sealed class OnnxModelProvider : IModelProvider, IDisposable
+{
+    private static readonly string[] KnownKeys = ["path", "chat_format", "execution_provider", "max_batch"];
+    private readonly ConcurrentDictionary<string, Lazy<OnnxModel>> _models = new(StringComparer.Ordinal);
+
+    public string Name => "onnx";
+
+    public IEnumerable<Diagnostic> Check(ModelSpec spec, ModelProviderContext context)
+    {
+        var options = spec.Options;
+        foreach (var entry in options.Entries.Where(e => !KnownKeys.Contains(e.Key)))
+        {
+            yield return Diagnostic.Warning(OnnxErrors.BadOption, entry.KeyLocation, $"Unknown option '{entry.Key}' for provider onnx.",
+                DidYouMean(entry.Key, KnownKeys) is { } k ? $"Did you mean '{k}'?" : $"Known options: {string.Join(", ", KnownKeys)}.");
+        }
+
+        if (options["path"] is not SpecScalar path || path.Value.Length == 0)
+        {
+            yield return Diagnostic.Error(OnnxErrors.MissingPath, options["path"]?.Location ?? spec.Location,
+                $"Model '{spec.Name}' (provider onnx) needs a `path` to a model folder.",
+                "Add `path: models/your-model` (a folder with genai_config.json, model.onnx and tokenizer.json).");
+        }
+        else
+        {
+            var folder = Path.GetFullPath(Path.Combine(context.BaseDirectory, path.Value));
+            if (!Directory.Exists(folder))
+            {
+                yield return Diagnostic.Error(OnnxErrors.FolderNotFound, path.Location, $"Model folder '{folder}' does not exist.",
+                    "Paths are relative to the pipeline file.");
+            }
+            else if (!File.Exists(Path.Combine(folder, GenAiConfigReader.FileName)))
+            {
+                yield return Diagnostic.Error(OnnxErrors.MissingFile, path.Location, $"'{folder}' has no {GenAiConfigReader.FileName}.",
+                    "Point `path` at a folder produced by the ONNX Runtime GenAI model builder.");
+            }
+        }
+
+        if (options["chat_format"] is { } cf && (cf is not SpecScalar s || ChatFormat.Find(s.Value) is null))
+        {
+            var given = (cf as SpecScalar)?.Value ?? "";
+            var names = ChatFormat.All.Select(f => f.Name).ToArray();
+            yield return Diagnostic.Error(OnnxErrors.UnknownChatFormat, cf.Location, $"Unknown chat format '{given}'.",
+                DidYouMean(given, names) is { } m ? $"Did you mean '{m}'? Known: {string.Join(", ", names)}." : $"Known: {string.Join(", ", names)}.");
+        }
+
+        if (options["execution_provider"] is { } ep && (ep is not SpecScalar e || !SessionFactory.IsKnownProvider(e.Value)))
+        {
+            var given = (ep as SpecScalar)?.Value ?? "";
+            var names = SessionFactory.ProviderNames.ToArray();
+            yield return Diagnostic.Error(OnnxErrors.BadOption, ep.Location, $"Unknown execution provider '{given}'.",
+                DidYouMean(given, names) is { } m ? $"Did you mean '{m}'?" : $"Known: {string.Join(", ", names)}.");
+        }
+
+        if (options["max_batch"] is { } mb && (mb is not SpecScalar b || !int.TryParse(b.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < 1))
+        {
+            yield return Diagnostic.Error(OnnxErrors.BadOption, mb.Location, "max_batch must be a positive integer.");
+        }
+    }
+
+    public IChatClient Create(ModelSpec spec, ModelProviderContext context)
+    {
+        var errors = Check(spec, context).Where(d => d.IsError).ToList();
+        if (errors.Count > 0)
+        {
+            throw new DiagnosticException(errors);
+        }
+
+        var folder = Path.GetFullPath(Path.Combine(context.BaseDirectory, spec.GetString("path")!));
+        var options = new OnnxModelOptions
+        {
+            ExecutionProvider = spec.GetString("execution_provider"),
+            MaxBatch = spec.GetString("max_batch") is { } mb ? int.Parse(mb, CultureInfo.InvariantCulture) : OnnxModelOptions.Default.MaxBatch,
+        };
+        var model = GetOrLoad(folder, options);
+        var format = spec.GetString("chat_format") is { } f ? ChatFormat.Find(f) : null;
+        return new OnnxChatClient(model, format, spec.Name);
+    }
+
+    /// <summary>The cached model for a folder, loading it on first use.</summary>
+    public OnnxModel GetOrLoad(string folder, OnnxModelOptions options)
+    {
+        var key = $"{Path.GetFullPath(folder)}|{options.ExecutionProvider}|{options.MaxBatch}";
+        var lazy = _models.GetOrAdd(key, _ => new Lazy<OnnxModel>(() => OnnxModel.Load(folder, options), LazyThreadSafetyMode.ExecutionAndPublication));
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            _models.TryRemove(new KeyValuePair<string, Lazy<OnnxModel>>(key, lazy));
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var lazy in _models.Values.Where(l => l.IsValueCreated))
+        {
+            lazy.Value.Dispose();
+        }
+
+        _models.Clear();
+    }
+
+    internal static string? DidYouMean(string given, IEnumerable<string> candidates)
+    {
+        var best = candidates.Select(c => (c, d: Distance(given.ToLowerInvariant(), c))).OrderBy(x => x.d).FirstOrDefault();
+        return best.c is not null && best.d <= Math.Max(2, given.Length / 3) ? best.c : null;
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+        }
+
+        return d[a.Length, b.Length];
+    }
+}
