@@ -109,7 +109,7 @@ internal static class ModelCallFailure
                 429 => $"{model}: {http} after {tries}; lower concurrency or raise max_retries",
                 408 => $"{model}: {http} after {tries}; raise timeout_seconds or use a less loaded server",
                 >= 500 when IsTransientStatus(code) => $"{model}: {http} after {tries}; the server is failing, try again later or raise max_retries",
-                401 or 403 => $"{model}: {http} (not retried); check that the environment variable named by api_key_env holds a valid key for this server",
+                401 or 403 => $"{model}: {http} (not retried){ServerMessage(exception)}; check that the environment variable named by api_key_env holds a valid key for this server",
                 404 => $"{model}: {http} (not retried){ServerMessage(exception)}; check base_url (it usually ends in /v1) and the model name",
                 _ when code >= 500 => $"{model}: {http} (not retried){ServerMessage(exception)}; the server failed on this request, check its logs",
                 _ => $"{model}: {http} (not retried){ServerMessage(exception)}; check the model options (temperature, max_tokens, stop, ...) this server accepts",

@@ -168,7 +168,8 @@ internal static partial class OpenAIModelOptionsReader
         }
 
         // The official endpoint always needs a key; say which variable is read.
-        if (apiKeyEnv is null && spec.Options["api_key_env"] is null && IsOfficial(baseUrl))
+        if (apiKeyEnv is null && spec.Options["api_key_env"] is null && IsOfficial(baseUrl)
+            && (spec.Options["base_url"] is null || diagnostics.Count(d => d.IsError) == errorsBefore))
         {
             apiKeyEnv = OpenAIModelOptions.DefaultApiKeyEnv;
         }

@@ -61,7 +61,10 @@ public sealed class OpenAIModelProvider(OpenAIProviderOptions? options = null) :
             .Build();
     }
 
-    /// <summary>The bare OpenAI client for the model, one HTTP request per call, no retries.</summary>
+    /// <summary>
+    /// The bare OpenAI client for the model: one HTTP request per call, no retries, exceptions scrubbed of the key
+    /// (<see cref="SecretScrubbingChatClient"/>).
+    /// </summary>
     public static IChatClient CreateUnwrapped(ModelSpec spec, OpenAIModelOptions model, ModelProviderContext context)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -93,8 +96,11 @@ public sealed class OpenAIModelProvider(OpenAIProviderOptions? options = null) :
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
         };
 
-        return new OpenAIClient(new ApiKeyCredential(key), clientOptions)
+        var client = new OpenAIClient(new ApiKeyCredential(key), clientOptions)
             .GetChatClient(model.Model)
             .AsIChatClient();
+
+        // Innermost: no exception carrying the key (a server may echo it) reaches logging or telemetry.
+        return new SecretScrubbingChatClient(client);
     }
 }
