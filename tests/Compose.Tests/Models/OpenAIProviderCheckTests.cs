@@ -117,6 +117,12 @@ public sealed class OpenAIProviderCheckTests
     }
 
     [Fact]
+    public void Max_tokens_field_must_be_one_of_the_two()
+    {
+        Assert.Equal("CMP359", Assert.Single(Check(ServerLessSpec(("max_tokens_field", "n_predict")))).Code);
+    }
+
+    [Fact]
     public void A_list_where_a_value_belongs_is_an_error()
     {
         var list = new SpecSequence([new SpecScalar("a", SourceLocation.None)], new SourceLocation(SourceFile, 5, 9));

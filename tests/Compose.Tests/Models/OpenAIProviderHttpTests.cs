@@ -36,10 +36,25 @@ public sealed class OpenAIProviderHttpTests
         var body = request.Body;
         Assert.Equal("test-model", body["model"]?.GetValue<string>());
         Assert.Equal(0.25, body["temperature"]!.GetValue<double>(), 3);
-        Assert.Equal(64, (body["max_completion_tokens"] ?? body["max_tokens"])!.GetValue<int>());
+        Assert.Equal(64, body["max_tokens"]!.GetValue<int>());
+        Assert.Null(body["max_completion_tokens"]);
         Assert.Equal(42, body["seed"]!.GetValue<long>());
         Assert.Equal(["\n\n", "END"], body["stop"]!.AsArray().Select(s => s!.GetValue<string>()));
         Assert.Equal("What is 2 + 2?", body["messages"]![0]!["content"]!.ToString());
+    }
+
+    [Fact]
+    public async Task Max_tokens_field_can_be_the_new_one()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync();
+        using var client = Provider().Create(
+            ServerSpec(server, "gpt", ("max_tokens_field", "max_completion_tokens")), Context(NewKey()));
+
+        await client.GetResponseAsync(Question, new ChatOptions { MaxOutputTokens = 33 });
+
+        var body = Assert.Single(server.Requests).Body;
+        Assert.Equal(33, body["max_completion_tokens"]!.GetValue<int>());
+        Assert.Null(body["max_tokens"]);
     }
 
     [Fact]

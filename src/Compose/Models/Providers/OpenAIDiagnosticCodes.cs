@@ -29,4 +29,7 @@ public static class OpenAIDiagnosticCodes
 
     /// <summary>An option has the wrong shape (a list or mapping where a single value belongs).</summary>
     public const string NotAScalar = "CMP358";
+
+    /// <summary><c>max_tokens_field</c> is neither <c>max_tokens</c> nor <c>max_completion_tokens</c>.</summary>
+    public const string InvalidMaxTokensField = "CMP359";
 }

@@ -28,6 +28,16 @@ public sealed record OpenAIModelOptions
     /// <summary>Retries after the first attempt (<c>max_retries</c>, default 3, 0..10).</summary>
     public int MaxRetries { get; init; } = 3;
 
+    /// <summary>
+    /// The request field carrying the output token limit (<c>max_tokens_field</c>): <c>max_completion_tokens</c>
+    /// (default for api.openai.com) or <c>max_tokens</c> (default elsewhere: every OpenAI-compatible server knows it).
+    /// </summary>
+    public string MaxTokensField { get; init; } = MaxCompletionTokens;
+
+    public const string MaxCompletionTokens = "max_completion_tokens";
+
+    public const string MaxTokens = "max_tokens";
+
     /// <summary>The OpenAI organization id (<c>organization</c>), if any.</summary>
     public string? Organization { get; init; }
 }

@@ -11,7 +11,7 @@ internal static partial class OpenAIModelOptionsReader
     public const int MaxRetriesLimit = 10;
 
     private static readonly ImmutableArray<string> s_options =
-        ["model", "base_url", "api_key_env", "timeout_seconds", "max_retries", "organization"];
+        ["model", "base_url", "api_key_env", "timeout_seconds", "max_retries", "organization", "max_tokens_field"];
 
     /// <summary>Keys of the model entry the language itself reads; accepted if they reach the provider.</summary>
     private static readonly ImmutableArray<string> s_languageKeys = ["provider", "concurrency"];
@@ -31,6 +31,7 @@ internal static partial class OpenAIModelOptionsReader
         var baseUrl = OpenAIModelOptions.DefaultBaseUrl;
         var timeout = TimeSpan.FromSeconds(100);
         var maxRetries = 3;
+        string? maxTokensField = null;
         var apiKeyEnvLocation = spec.Location;
 
         foreach (var entry in spec.Options.Entries)
@@ -138,6 +139,21 @@ internal static partial class OpenAIModelOptionsReader
                     }
 
                     break;
+                case "max_tokens_field":
+                    if (value is OpenAIModelOptions.MaxTokens or OpenAIModelOptions.MaxCompletionTokens)
+                    {
+                        maxTokensField = value;
+                    }
+                    else
+                    {
+                        diagnostics.Add(Diagnostic.Error(
+                            OpenAIDiagnosticCodes.InvalidMaxTokensField,
+                            scalar.Location,
+                            $"model '{spec.Name}': max_tokens_field '{Shorten(value)}' is neither max_tokens nor max_completion_tokens",
+                            "max_tokens suits most local servers; max_completion_tokens is what api.openai.com expects"));
+                    }
+
+                    break;
                 case "max_retries":
                     if (int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var retries)
                         && retries is >= 0 and <= MaxRetriesLimit)
@@ -192,6 +208,8 @@ internal static partial class OpenAIModelOptionsReader
             Timeout = timeout,
             MaxRetries = maxRetries,
             Organization = organization,
+            MaxTokensField = maxTokensField
+                ?? (IsOfficial(baseUrl) ? OpenAIModelOptions.MaxCompletionTokens : OpenAIModelOptions.MaxTokens),
         };
     }
 

@@ -95,6 +95,10 @@ public sealed class OpenAIModelProvider(OpenAIProviderOptions? options = null) :
             // Ours retry (RetryingChatClient): logged, bounded, and honest about attempts.
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
         };
+        if (model.MaxTokensField == OpenAIModelOptions.MaxTokens)
+        {
+            clientOptions.AddPolicy(LegacyMaxTokensPolicy.Instance, PipelinePosition.PerCall);
+        }
 
         var client = new OpenAIClient(new ApiKeyCredential(key), clientOptions)
             .GetChatClient(model.Model)
