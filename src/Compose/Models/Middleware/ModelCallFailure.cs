@@ -1,0 +1,175 @@
+using System.ClientModel;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Polly.Timeout;
+
+namespace Compose.Models.Middleware;
+
+/// <summary>
+/// Reads a failed model call: whether it is worth another attempt, its HTTP status, the server's
+/// <c>Retry-After</c>, and the message a person can act on. Never copies secrets into messages.
+/// </summary>
+internal static class ModelCallFailure
+{
+    private const int MaxServerMessageLength = 300;
+
+    /// <summary>True for a failure that belongs to the model call (HTTP, network, timeout), not to a bug or the caller's cancellation.</summary>
+    public static bool IsCallFailure(Exception exception, CancellationToken callerToken) => exception switch
+    {
+        OperationCanceledException => !callerToken.IsCancellationRequested,
+        ClientResultException or HttpRequestException or IOException or TimeoutException or TimeoutRejectedException => true,
+        _ => false,
+    };
+
+    /// <summary>True when another attempt may succeed: 408, 429, 500, 502, 503, 504, timeouts and network errors.</summary>
+    public static bool IsTransient(Exception exception, CancellationToken callerToken)
+    {
+        if (callerToken.IsCancellationRequested || !IsCallFailure(exception, callerToken))
+        {
+            return false;
+        }
+
+        var status = GetStatus(exception);
+        return status is null ? true : IsTransientStatus(status.Value);
+    }
+
+    public static bool IsTransientStatus(int status) => status is 408 or 429 or 500 or 502 or 503 or 504;
+
+    /// <summary>The HTTP status of the failure, or null when no response came (network error, timeout).</summary>
+    public static int? GetStatus(Exception exception) => exception switch
+    {
+        ClientResultException { Status: > 0 } e => e.Status,
+        HttpRequestException { StatusCode: { } code } => (int)code,
+        _ => null,
+    };
+
+    /// <summary>The wait the server asked for (<c>retry-after-ms</c> or <c>Retry-After</c> seconds or date), if any.</summary>
+    public static TimeSpan? GetRetryAfter(Exception? exception, TimeProvider time)
+    {
+        if (exception is not ClientResultException e || e.GetRawResponse() is not { } response)
+        {
+            return null;
+        }
+
+        if (response.Headers.TryGetValue("retry-after-ms", out var ms)
+            && double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out var milliseconds) && milliseconds >= 0)
+        {
+            return TimeSpan.FromMilliseconds(milliseconds);
+        }
+
+        if (response.Headers.TryGetValue("Retry-After", out var value) && !string.IsNullOrWhiteSpace(value))
+        {
+            if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0)
+            {
+                return TimeSpan.FromSeconds(seconds);
+            }
+
+            if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
+            {
+                var wait = date - time.GetUtcNow();
+                return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A short, secret-free description for logs: <c>HTTP 429 Too Many Requests</c>, <c>timeout</c>, <c>network error (HttpRequestException)</c>.</summary>
+    public static string Describe(Exception exception)
+    {
+        if (GetStatus(exception) is { } status)
+        {
+            return $"HTTP {status} {ReasonPhrase(status)}";
+        }
+
+        return exception switch
+        {
+            TimeoutRejectedException or TimeoutException or OperationCanceledException => "timeout",
+            ClientResultException { InnerException: { } inner } => $"network error ({inner.GetType().Name})",
+            _ => $"network error ({exception.GetType().Name})",
+        };
+    }
+
+    /// <summary>The <see cref="ModelCallException"/> for a call that failed for good.</summary>
+    public static ModelCallException ToException(string model, Exception exception, int attempts, RetryOptions options, bool midStream = false)
+    {
+        var status = GetStatus(exception);
+        var tries = attempts == 1 ? "1 attempt" : $"{attempts} attempts";
+        string message;
+        if (midStream)
+        {
+            message = $"{model}: the response stream broke off ({Describe(exception)}); streams are not retried once text has arrived, try again";
+        }
+        else if (status is { } code)
+        {
+            var http = $"HTTP {code} {ReasonPhrase(code)}";
+            message = code switch
+            {
+                429 => $"{model}: {http} after {tries}; lower concurrency or raise max_retries",
+                408 => $"{model}: {http} after {tries}; raise timeout_seconds or use a less loaded server",
+                >= 500 when IsTransientStatus(code) => $"{model}: {http} after {tries}; the server is failing, try again later or raise max_retries",
+                401 or 403 => $"{model}: {http} (not retried){ServerMessage(exception)}; check that the environment variable named by api_key_env holds a valid key for this server",
+                404 => $"{model}: {http} (not retried){ServerMessage(exception)}; check base_url (it usually ends in /v1) and the model name",
+                _ when code >= 500 => $"{model}: {http} (not retried){ServerMessage(exception)}; the server failed on this request, check its logs",
+                _ => $"{model}: {http} (not retried){ServerMessage(exception)}; check the model options (temperature, max_tokens, stop, ...) this server accepts",
+            };
+        }
+        else if (exception is TimeoutRejectedException or TimeoutException or OperationCanceledException)
+        {
+            message = $"{model}: no response within {FormatSeconds(options.Timeout)} after {tries}; raise timeout_seconds or use a faster or less loaded server";
+        }
+        else
+        {
+            message = $"{model}: could not reach the server ({Describe(exception)}) after {tries}; check base_url and that the server is running";
+        }
+
+        message = SecretRedactor.Redact(message);
+
+        // Keep the original for debugging unless something in it (a response body echoing the key) is secret.
+        var inner = SecretRedactor.ContainsSecret(exception.ToString()) ? null : exception;
+        return new ModelCallException(model, status, attempts, message, inner);
+    }
+
+    public static string ReasonPhrase(int status)
+    {
+        using var response = new HttpResponseMessage((HttpStatusCode)status);
+        return response.ReasonPhrase ?? "";
+    }
+
+    private static string FormatSeconds(TimeSpan timeout) =>
+        timeout == Timeout.InfiniteTimeSpan ? "the time allowed" : $"{timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s";
+
+    /// <summary>The server's own error message (<c>{"error":{"message":...}}</c>), redacted and shortened, as <c>: text</c>.</summary>
+    private static string ServerMessage(Exception exception)
+    {
+        if (exception is not ClientResultException e || e.GetRawResponse() is not { } response)
+        {
+            return "";
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(response.Content.ToMemory());
+            var root = document.RootElement;
+            var error = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var inner) ? inner : root;
+            string? text = error.ValueKind switch
+            {
+                JsonValueKind.String => error.GetString(),
+                JsonValueKind.Object when error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String => m.GetString(),
+                _ => null,
+            };
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                return "";
+            }
+
+            text = SecretRedactor.Redact(text.ReplaceLineEndings(" ").Trim());
+            return text.Length > MaxServerMessageLength ? $": {text[..MaxServerMessageLength]}..." : $": {text}";
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
+        {
+            return "";
+        }
+    }
+}
