@@ -49,7 +49,7 @@ internal static class RunCommand
                 {
                     try
                     {
-                        sink = JsonlTraceSink.Create(tracePath);
+                        sink = JsonlTraceSink.Create(tracePath, SecretRedactor.Redact);
                     }
                     catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                     {

@@ -31,10 +31,10 @@ public sealed class JsonlTraceSink : ITraceSink, IDisposable
     /// <summary>Replaces known secrets in each line (e.g. API keys); identity by default.</summary>
     public Func<string, string> Redact { get; init; } = static s => s;
 
-    public static JsonlTraceSink Create(string path)
+    public static JsonlTraceSink Create(string path, Func<string, string>? redact = null)
     {
         var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
-        return new JsonlTraceSink(new StreamWriter(stream) { AutoFlush = false }, ownsWriter: true);
+        return new JsonlTraceSink(new StreamWriter(stream) { AutoFlush = false }, ownsWriter: true) { Redact = redact ?? (static s => s) };
     }
 
     public void Write(TraceEvent traceEvent)
