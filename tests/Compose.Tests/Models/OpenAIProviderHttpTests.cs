@@ -218,6 +218,27 @@ public sealed class OpenAIProviderHttpTests
     }
 
     [Fact]
+    public async Task Streaming_waits_for_the_first_update_only_as_long_as_the_timeout()
+    {
+        var slow = new ServerReply { Delay = TimeSpan.FromSeconds(5) };
+        await using var server = await FakeOpenAIServer.StartAsync(slow, slow);
+        using var client = Provider().Create(
+            ServerSpec(server, "gpt", ("timeout_seconds", "0.2"), ("max_retries", "1")), Context(NewKey()));
+
+        var error = await Assert.ThrowsAsync<ModelCallException>(async () =>
+        {
+            await foreach (var update in client.GetStreamingResponseAsync(Question))
+            {
+                Assert.Fail("no update expected");
+            }
+        });
+
+        Assert.Equal(2, error.Attempts);
+        Assert.Equal(2, server.Requests.Count);
+        Assert.StartsWith("gpt: no response within 0.2 s after 2 attempts", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Streaming_is_not_retried_after_the_first_update()
     {
         await using var server = await FakeOpenAIServer.StartAsync(

@@ -80,7 +80,7 @@ internal static class ModelCallFailure
     {
         if (GetStatus(exception) is { } status)
         {
-            return $"HTTP {status} {ReasonPhrase(status)}";
+            return $"HTTP {status} {ReasonPhrase(status)}".TrimEnd();
         }
 
         return exception switch
@@ -103,7 +103,7 @@ internal static class ModelCallFailure
         }
         else if (status is { } code)
         {
-            var http = $"HTTP {code} {ReasonPhrase(code)}";
+            var http = $"HTTP {code} {ReasonPhrase(code)}".TrimEnd();
             message = code switch
             {
                 429 => $"{model}: {http} after {tries}; lower concurrency or raise max_retries",
