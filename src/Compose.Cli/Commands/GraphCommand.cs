@@ -11,10 +11,11 @@ internal static class GraphCommand
         var file = new Argument<string>("file") { Description = "The pipeline file." };
         var format = new Option<string>("--format", "-f") { Description = "text (default), mermaid or dot.", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "mermaid", "dot");
-        var command = new Command("graph", "Show the compiled graph of a pipeline with its static bounds on calls and tokens per question.") { file, format };
+        var models = CommandSupport.ModelsOption();
+        var command = new Command("graph", "Show the compiled graph of a pipeline with its static bounds on calls and tokens per question.") { file, format, models };
         command.SetAction((parse, ct) =>
         {
-            var result = PipelineLoader.Load(parse.GetValue(file)!, ProviderSetup.Catalog);
+            var result = CommandSupport.Compile(parse.GetValue(file)!, parse.GetValue(models), console);
             DiagnosticPrinter.Print(console.Error, result.Diagnostics);
             if (!result.Success)
             {

@@ -20,7 +20,8 @@ internal static class RunCommand
         var trace = new Option<string?>("--trace") { Description = "Write every model call and intermediate candidate to this JSONL file." };
         var json = new Option<bool>("--json") { Description = "Print the result (answer, candidates, usage) as JSON." };
         var maxCalls = new Option<int?>("--max-calls") { Description = "Override the pipeline's per-question call budget." };
-        var command = new Command("run", "Run a pipeline on one question and print the answer.") { file, input, inputFile, seed, trace, json, maxCalls };
+        var models = CommandSupport.ModelsOption();
+        var command = new Command("run", "Run a pipeline on one question and print the answer.") { file, input, inputFile, seed, trace, json, maxCalls, models };
         command.SetAction(async (parse, ct) =>
         {
             var question = await ReadQuestion(console, parse.GetValue(input), parse.GetValue(inputFile), ct).ConfigureAwait(false);
@@ -30,12 +31,14 @@ internal static class RunCommand
             }
 
             var path = parse.GetValue(file)!;
-            var (pipeline, diagnostics) = PipelineFactory.Load(path, ProviderSetup.Catalog, context: new ModelProviderContext
+            var (bindings, bindingProblems) = CommandSupport.ReadModels(parse.GetValue(models));
+            DiagnosticPrinter.Print(console.Error, bindingProblems);
+            if (bindingProblems.Any(d => d.IsError))
             {
-                BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!,
-                Catalog = ProviderSetup.Catalog,
-                Environment = console.Environment,
-            });
+                return ExitCodes.BadInput;
+            }
+
+            var (pipeline, diagnostics) = PipelineFactory.Load(path, ProviderSetup.Catalog, context: CommandSupport.Context(path, console), models: bindings);
             DiagnosticPrinter.Print(console.Error, diagnostics);
             if (pipeline is null)
             {

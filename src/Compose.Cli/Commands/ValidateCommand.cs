@@ -12,14 +12,15 @@ internal static class ValidateCommand
     {
         var files = new Argument<string[]>("files") { Description = "Pipeline files to check.", Arity = ArgumentArity.OneOrMore };
         var json = new Option<bool>("--json") { Description = "Print the diagnostics as JSON." };
-        var command = new Command("validate", "Check pipeline files and report every problem (exit code 2 if any has an error).") { files, json };
+        var models = CommandSupport.ModelsOption();
+        var command = new Command("validate", "Check pipeline files and report every problem (exit code 2 if any has an error).") { files, json, models };
         command.SetAction((parse, ct) =>
         {
             var all = new List<(string File, IReadOnlyList<Diagnostic> Diagnostics, PipelineGraph? Graph)>();
             foreach (var file in parse.GetValue(files)!)
             {
                 ct.ThrowIfCancellationRequested();
-                var result = PipelineLoader.Load(file, ProviderSetup.Catalog);
+                var result = CommandSupport.Compile(file, parse.GetValue(models), console);
                 var diagnostics = result.Diagnostics.ToList();
                 if (result.Graph is not null && result.Success)
                 {

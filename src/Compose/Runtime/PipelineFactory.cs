@@ -5,17 +5,43 @@ using Compose.Models;
 
 namespace Compose.Runtime;
 
-/// <summary>Read, check, compile and build a pipeline file in one step: the entry point hosts use.</summary>
+/// <summary>Read, bind, check, compile and build a pipeline file in one step: the entry point hosts use.</summary>
 public static class PipelineFactory
 {
-    /// <summary>Loads <paramref name="path"/>; on any error the pipeline is null and the diagnostics say why.</summary>
-    public static (CompiledPipeline? Pipeline, ImmutableArray<Diagnostic> Diagnostics) Load(
-        string path, ModelProviderCatalog catalog, PipelineBuildOptions? options = null, ModelProviderContext? context = null)
+    /// <summary>
+    /// Reads and compiles <paramref name="path"/>, binding <paramref name="models"/> over the file's own
+    /// (same names replaced). Every problem of every phase comes back as a diagnostic.
+    /// </summary>
+    public static CompileResult Compile(string path, ModelProviderCatalog catalog, ImmutableArray<ModelSpec> models = default, ModelProviderContext? context = null)
     {
+        context ??= ContextFor(path, catalog);
+        if (models.IsDefaultOrEmpty)
+        {
+            return PipelineLoader.Load(path, catalog, context);
+        }
+
+        var read = PipelineReader.ReadFile(path);
+        if (read.Spec is null || read.Diagnostics.Any(d => d.IsError))
+        {
+            return PipelineLoader.Load(path, catalog, context);
+        }
+
+        var compiled = PipelineCompiler.Compile(ModelsFileReader.Bind(read.Spec, models), catalog, context);
+        return compiled with { Diagnostics = read.Diagnostics.AddRange(compiled.Diagnostics) };
+    }
+
+    /// <summary>Loads <paramref name="path"/> ready to run; on any error the pipeline is null and the diagnostics say why.</summary>
+    public static (CompiledPipeline? Pipeline, ImmutableArray<Diagnostic> Diagnostics) Load(
+        string path,
+        ModelProviderCatalog catalog,
+        PipelineBuildOptions? options = null,
+        ModelProviderContext? context = null,
+        ImmutableArray<ModelSpec> models = default)
+    {
+        context ??= ContextFor(path, catalog);
         var full = Path.GetFullPath(path);
-        context ??= new ModelProviderContext { BaseDirectory = Path.GetDirectoryName(full)!, Catalog = catalog };
         context = context with { PipelineChain = context.PipelineChain.Contains(full) ? context.PipelineChain : [.. context.PipelineChain, full] };
-        var compiled = PipelineLoader.Load(path, catalog, context);
+        var compiled = Compile(path, catalog, models, context);
         if (!compiled.Success)
         {
             return (null, compiled.Diagnostics);
@@ -24,4 +50,7 @@ public static class PipelineFactory
         var (pipeline, built) = CompiledPipeline.Build(compiled.Graph!, catalog, context, options);
         return (pipeline, compiled.Diagnostics.AddRange(built));
     }
+
+    private static ModelProviderContext ContextFor(string path, ModelProviderCatalog catalog) =>
+        new() { BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!, Catalog = catalog };
 }

@@ -1,0 +1,49 @@
+using System.Collections.Immutable;
+
+namespace Compose.Language;
+
+/// <summary>
+/// Reads a model bindings file (<c>models:</c> only, same syntax as in a pipeline) and binds it to a
+/// pipeline: models of the same name are replaced, others added. This lets one pipeline file run
+/// over different models (<c>compose run --models FILE</c>).
+/// </summary>
+public static class ModelsFileReader
+{
+    public static (ImmutableArray<ModelSpec> Models, ImmutableArray<Diagnostic> Diagnostics) ReadFile(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return ([], [Diagnostic.Error(DiagnosticCodes.FileUnreadable, new SourceLocation(path, 0, 0), $"cannot read models file '{path}': {ex.Message}", "check the path and permissions")]);
+        }
+
+        var diagnostics = new List<Diagnostic>();
+        try
+        {
+            var root = YamlTreeLoader.Load(text, path, diagnostics);
+            if (diagnostics.Any(d => d.IsError))
+            {
+                return ([], PipelineReader.Sorted(diagnostics));
+            }
+
+            var models = new SpecBuilder(path, diagnostics).BuildModelsFile(root);
+            return (models, PipelineReader.Sorted(diagnostics));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            diagnostics.Add(Diagnostic.Error(DiagnosticCodes.InternalError, new SourceLocation(path, 1, 1), $"internal error while reading the models file: {ex.Message}", "this is a bug in Compose; please report it with the file"));
+            return ([], PipelineReader.Sorted(diagnostics));
+        }
+    }
+
+    /// <summary>The pipeline with <paramref name="models"/> bound: same names replaced, new names added.</summary>
+    public static PipelineSpec Bind(PipelineSpec spec, ImmutableArray<ModelSpec> models)
+    {
+        var names = models.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+        return spec with { Models = [.. spec.Models.Where(m => !names.Contains(m.Name)), .. models] };
+    }
+}
