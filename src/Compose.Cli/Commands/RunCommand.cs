@@ -131,6 +131,7 @@ internal static class RunCommand
             ColorSystem = console.OutputRedirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
             Interactive = InteractionSupport.No,
         });
+        ansi.Profile.Width = 4096;
         var status = result.Error is not null ? $"[red]failed:[/] {Markup.Escape(result.Error)}"
             : result.BudgetExhausted ? "[yellow]budget exhausted: best result so far[/]"
             : "[green]ok[/]";

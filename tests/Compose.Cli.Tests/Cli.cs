@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Compose.Cli.Tests;
+
+internal sealed record CliResult(int ExitCode, string Out, string Error)
+{
+    public string All => Out + Error;
+
+    /// <summary>True when the output shows a .NET stack trace or an internal error.</summary>
+    public bool ShowsStackTrace =>
+        All.Contains("   at ", StringComparison.Ordinal) || All.Contains("internal error", StringComparison.Ordinal)
+        || All.Contains("Unhandled exception", StringComparison.Ordinal);
+}
+
+/// <summary>Runs the real compose CLI: as a child process (end to end) or in-process (fast, for fuzzing).</summary>
+internal static class Cli
+{
+    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "Compose.Cli.dll");
+
+    public static async Task<CliResult> Process(string[] args, string? stdin = null, string? workingDirectory = null, IDictionary<string, string>? env = null)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Repo.Root,
+        };
+        psi.ArgumentList.Add(Dll);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        foreach (var (k, v) in env ?? new Dictionary<string, string>())
+        {
+            psi.Environment[k] = v;
+        }
+
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+        }
+
+        process.StandardInput.Close();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliResult(process.ExitCode, await output, await error);
+    }
+
+    public static async Task<CliResult> InProcess(params string[] args)
+    {
+        var output = new StringWriter(new StringBuilder());
+        var error = new StringWriter(new StringBuilder());
+        var console = new CliConsole(output, error, new StringReader(""), InputRedirected: false, OutputRedirected: true);
+        var code = await ComposeApp.RunAsync(args, console);
+        return new CliResult(code, output.ToString(), error.ToString());
+    }
+}
