@@ -72,7 +72,13 @@ public sealed class CompiledPipeline : IChatClient
                 var bare = provider.Create(spec, context);
                 var builder = new ChatClientBuilder(bare);
                 options.ConfigureModel?.Invoke(builder, spec);
-                builder.UseUsageBudget(name).UseConcurrencyLimit(spec.Concurrency);
+                if (bare is not CompiledPipeline)
+                {
+                    // A nested pipeline meters its own calls against this question's budget (see QuestionBudget.Parent).
+                    builder.UseUsageBudget(name);
+                }
+
+                builder.UseConcurrencyLimit(spec.Concurrency);
                 if (options.Telemetry)
                 {
                     builder.UseOpenTelemetry(sourceName: ComposeTelemetry.SourceName);
@@ -111,7 +117,7 @@ public sealed class CompiledPipeline : IChatClient
     {
         options ??= RunOptions.Default;
         var trace = options.Trace;
-        var budget = new QuestionBudget(options.Budget ?? Spec.Budget);
+        var budget = new QuestionBudget(options.Budget ?? Spec.Budget, QuestionScope.Current?.Budget);
         var started = Stopwatch.GetTimestamp();
         using var scope = QuestionScope.Enter(new QuestionScope(budget));
         using var runActivity = ComposeTelemetry.Source.StartActivity("compose.run");

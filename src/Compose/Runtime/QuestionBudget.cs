@@ -19,11 +19,15 @@ public sealed class QuestionBudget
     private decimal _cost;
     private bool _exhausted;
 
-    public QuestionBudget(BudgetSpec spec)
+    public QuestionBudget(BudgetSpec spec, QuestionBudget? parent = null)
     {
         _spec = spec;
         _prices = spec.Prices;
+        Parent = parent;
     }
+
+    /// <summary>The budget of the enclosing question when this pipeline runs as a model inside another; its limits apply too.</summary>
+    public QuestionBudget? Parent { get; }
 
     public BudgetSpec Spec => _spec;
 
@@ -52,6 +56,20 @@ public sealed class QuestionBudget
 
     /// <summary>Reserves one call; throws <see cref="BudgetExceededException"/> when the budget cannot afford it.</summary>
     public void ReserveCall(string model)
+    {
+        Parent?.ReserveCall(model);
+        try
+        {
+            ReserveOwn(model);
+        }
+        catch (BudgetExceededException)
+        {
+            Parent?.Record(model, 0, 0, completed: false);
+            throw;
+        }
+    }
+
+    private void ReserveOwn(string model)
     {
         lock (_gate)
         {
@@ -82,6 +100,7 @@ public sealed class QuestionBudget
     /// <summary>Records a finished call (or releases the reservation of a failed one when <paramref name="completed"/> is false).</summary>
     public Usage Record(string model, long inputTokens, long outputTokens, bool completed = true)
     {
+        Parent?.Record(model, inputTokens, outputTokens, completed);
         var cost = 0m;
         if (_prices.TryGetValue(model, out var price))
         {

@@ -1,0 +1,67 @@
+using Compose.Language;
+using Compose.Prompts;
+using Compose.Runtime;
+using Microsoft.Extensions.AI;
+
+namespace Compose.Tests.Runtime;
+
+public sealed class PromptSandboxTests
+{
+    [Fact]
+    public async Task User_text_is_data_and_never_runs_as_template_code()
+    {
+        var model = new TestModel((p, _) => p);
+        using var pipeline = PipelineHarness.Build("compose: 1\nname: echo\nmodels: { m: { provider: instance } }\ndefaults: { model: m }\nlayers:\n  - generate: {}\n",
+            new Dictionary<string, IChatClient> { ["m"] = model });
+        var result = await pipeline.RunAsync("{{ 6 * 7 }} {{ include 'secrets' }} {% end %}");
+        Assert.Equal("{{ 6 * 7 }} {{ include 'secrets' }} {% end %}", result.Answer);
+    }
+
+    [Fact]
+    public async Task Inline_prompts_override_the_default_template()
+    {
+        var model = new TestModel((p, _) => p);
+        using var pipeline = PipelineHarness.Build("compose: 1\nname: echo\nmodels: { m: { provider: instance } }\ndefaults: { model: m }\nlayers:\n  - generate: { prompt: 'Q: {{ question | string.upcase }}' }\n",
+            new Dictionary<string, IChatClient> { ["m"] = model });
+        Assert.Equal("Q: HELLO", (await pipeline.RunAsync("hello")).Answer);
+    }
+
+    [Theory]
+    [InlineData("{{ include 'x' }}")]
+    [InlineData("{{ for i in 1..100000000 }}x{{ end }}")]
+    [InlineData("{{ func f; ret f; end; f }}")]
+    public void Templates_cannot_escape_or_run_away(string text)
+    {
+        var (template, problems) = PromptTemplate.Parse("generate", text, "inline", new SourceLocation("f.yaml", 3, 5));
+        Assert.Empty(problems);
+        var ex = Assert.Throws<PromptRenderException>(() => template!.Render(PromptModels.ForQuestion("q")));
+        Assert.Contains("generate", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Templates_see_no_environment()
+    {
+        Environment.SetEnvironmentVariable("COMPOSE_SECRET_FOR_TEST", "hunter2");
+        var (template, _) = PromptTemplate.Parse("generate", "{{ environment }}{{ env }}{{ question.GetType }}", "inline", SourceLocation.None);
+        Assert.DoesNotContain("hunter2", template!.Render(PromptModels.ForQuestion("q")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_template_syntax_error_is_a_located_diagnostic()
+    {
+        var (template, problems) = PromptTemplate.Parse("fuse", "{{ for c in candidates }}", "inline", new SourceLocation("p.yaml", 7, 9));
+        Assert.Null(template);
+        var d = Assert.Single(problems);
+        Assert.Equal(RuntimeDiagnosticCodes.TemplateSyntax, d.Code);
+        Assert.Equal(new SourceLocation("p.yaml", 7, 9), d.Location);
+    }
+
+    [Fact]
+    public void Every_built_in_template_parses()
+    {
+        foreach (var name in PromptLibrary.BuiltInNames)
+        {
+            Assert.NotNull(PromptLibrary.BuiltIn(name));
+        }
+    }
+}
