@@ -121,14 +121,15 @@ public static class GraphRenderer
 
     private static void AppendRow(StringBuilder text, string[] cells, int[] widths)
     {
+        var line = new StringBuilder();
         for (var i = 0; i < cells.Length; i++)
         {
             var alignRight = i >= 5;
-            text.Append(alignRight ? cells[i].PadLeft(widths[i]) : cells[i].PadRight(widths[i]));
-            text.Append(i == cells.Length - 1 ? "" : "  ");
+            line.Append(alignRight ? cells[i].PadLeft(widths[i]) : cells[i].PadRight(widths[i]));
+            line.Append(i == cells.Length - 1 ? "" : "  ");
         }
 
-        text.Append('\n');
+        text.Append(line.ToString().TrimEnd()).Append('\n');
     }
 
     private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
