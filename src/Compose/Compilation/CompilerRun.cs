@@ -59,7 +59,7 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
                 var names = catalog.Names.ToList();
                 diagnostics.Add(Diagnostic.Error(
                     DiagnosticCodes.UnknownProvider,
-                    model.Location,
+                    model.ProviderLocation.IsNone ? model.Location : model.ProviderLocation,
                     $"model '{model.Name}' uses provider '{model.Provider}', which this host does not offer",
                     DidYouMean.Hint(model.Provider, names, "providers")));
                 continue;

@@ -107,7 +107,7 @@ public sealed class PipelineCompilerTests
             """);
 
         Assert.Equal(
-            ["CMP301 3:11", "CMP201 4:38", "CMP302 6:24"],
+            ["CMP301 3:28", "CMP201 4:38", "CMP302 6:24"],
             result.Diagnostics.Select(d => $"{d.Code} {d.Location.Line}:{d.Location.Column}"));
         Assert.False(result.Success);
         Assert.Null(result.Graph);

@@ -72,6 +72,7 @@ public sealed class PipelineReaderTests
         Assert.Equal(RefineStop.Unchanged, ((RefineSpec)techniques[7]).Until);
         var tests = Assert.IsType<UnitTestsSpec>(techniques[8]);
         Assert.Equal((3, 2), (tests.Count, tests.Keep));
+        Assert.Equal("prompts/critique.sbn", techniques[^1].Prompts["critique"].File);
         Assert.Equal(new OutputSpec(SelectionKind.Vote, @"(\d+)", TieBreak.Score, spec.Output.Location), spec.Output);
     }
 
