@@ -162,6 +162,14 @@ public sealed class PipelineReaderTests
     }
 
     [Fact]
+    public void Null_arguments_are_read_as_empty_input()
+    {
+        var result = PipelineReader.Read(null!, null!);
+
+        Assert.Equal(DiagnosticCodes.EmptyFile, Assert.Single(result.Diagnostics).Code);
+    }
+
+    [Fact]
     public void Missing_file_is_a_diagnostic()
     {
         var result = PipelineReader.ReadFile(Path.Combine(TestFiles.Output("Valid"), "no-such-file.yaml"));
