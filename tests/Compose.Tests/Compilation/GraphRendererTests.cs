@@ -53,4 +53,15 @@ public sealed class GraphRendererTests
         Assert.Contains("\"L4.fuse\" -> \"output\";", dot);
         Assert.Equal(dot.Count(c => c == '{'), dot.Count(c => c == '}'));
     }
+
+    [Fact]
+    public void Mermaid_escapes_user_text_in_labels()
+    {
+        var graph = Graph("rank-then-fuse.yaml");
+        graph = graph with { Nodes = [.. graph.Nodes.Select((n, i) => i == 0 ? n with { Id = "a\"b<c>#d" } : n)] };
+
+        var mermaid = GraphRenderer.Mermaid(graph);
+
+        Assert.Contains("    n0[\"a#quot;b#lt;c#gt;#35;d<br/>generate (local, gpt)<br/>0→10 candidates, ≤10 calls\"]", mermaid);
+    }
 }
