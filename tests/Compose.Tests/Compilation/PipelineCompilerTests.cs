@@ -152,6 +152,14 @@ public sealed class PipelineCompilerTests
     }
 
     [Fact]
+    public void A_path_with_invalid_characters_does_not_throw()
+    {
+        var result = PipelineLoader.LoadText("compose: 1\nname: t\nlayers:\n  - generate: { prompt: { file: x.sbn } }\n", "bad\0path.yaml", FakeProvider.Catalog);
+
+        Assert.DoesNotContain(result.Diagnostics, d => d.Code == DiagnosticCodes.InternalError);
+    }
+
+    [Fact]
     public void A_throwing_provider_becomes_a_diagnostic()
     {
         var catalog = ModelProviderCatalog.Empty.With(new ThrowingProvider());

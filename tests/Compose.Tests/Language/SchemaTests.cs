@@ -79,6 +79,48 @@ public sealed class SchemaTests
     }
 
     [Fact]
+    public void Every_reference_resolves()
+    {
+        var references = new List<string>();
+        CollectReferences(Schema, references);
+
+        Assert.NotEmpty(references);
+        Assert.All(references, reference =>
+        {
+            Assert.StartsWith("#/$defs/", reference);
+            Assert.Equal(JsonValueKind.Object, At(reference.TrimStart('#')).ValueKind);
+        });
+    }
+
+    private static void CollectReferences(JsonElement element, List<string> references)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (property.Name == "$ref")
+                    {
+                        references.Add(property.Value.GetString()!);
+                    }
+                    else
+                    {
+                        CollectReferences(property.Value, references);
+                    }
+                }
+
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    CollectReferences(item, references);
+                }
+
+                break;
+        }
+    }
+
+    [Fact]
     public void Every_property_has_a_description()
     {
         var missing = new List<string>();
