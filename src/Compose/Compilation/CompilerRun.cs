@@ -59,7 +59,7 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
                 var names = catalog.Names.ToList();
                 diagnostics.Add(Diagnostic.Error(
                     DiagnosticCodes.UnknownProvider,
-                    model.Location,
+                    model.ProviderLocation.IsNone ? model.Location : model.ProviderLocation,
                     $"model '{model.Name}' uses provider '{model.Provider}', which this host does not offer",
                     DidYouMean.Hint(model.Provider, names, "providers")));
                 continue;
@@ -107,6 +107,16 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
 
     private void CheckPromptFiles()
     {
+        string folder;
+        try
+        {
+            folder = spec.BaseDirectory;
+        }
+        catch (Exception exception) when (exception is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            folder = context.BaseDirectory;
+        }
+
         foreach (var technique in spec.Layers.SelectMany(l => l.Techniques))
         {
             foreach (var (name, prompt) in technique.Prompts.OrderBy(p => p.Value.Location.Line))
@@ -119,7 +129,7 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
                 bool exists;
                 try
                 {
-                    exists = File.Exists(Path.Combine(spec.BaseDirectory, file));
+                    exists = File.Exists(Path.Combine(folder, file));
                 }
                 catch (Exception exception) when (exception is ArgumentException or NotSupportedException or IOException)
                 {
@@ -132,7 +142,7 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
                         DiagnosticCodes.PromptFileNotFound,
                         prompt.Location,
                         $"prompt file '{file}' for template '{name}' not found",
-                        $"the path is relative to the pipeline file's folder ({spec.BaseDirectory})"));
+                        $"the path is relative to the pipeline file's folder ({folder})"));
                 }
             }
         }

@@ -55,13 +55,13 @@ public static class GraphRenderer
         text.Append("    input([\"input\"])\n");
         foreach (var node in graph.Nodes)
         {
-            text.Append("    ").Append(ids[node.Id]).Append("[\"").Append(MermaidEscape(Label(node, "<br/>"))).Append("\"]\n");
+            text.Append("    ").Append(ids[node.Id]).Append("[\"").Append(Label(node, "<br/>", MermaidEscape)).Append("\"]\n");
         }
 
-        text.Append("    output([\"output: ").Append(MermaidEscape(graph.Spec.Output.Kind.ToString().ToLowerInvariant())).Append("\"])\n");
+        text.Append("    output([\"output: ").Append(SelectionWord(graph.Spec.Output.Kind)).Append("\"])\n");
         foreach (var edge in graph.Edges)
         {
-            text.Append("    ").Append(ids[edge.From]).Append(" --> ").Append(ids[edge.To]).Append('\n');
+            text.Append("    ").Append(MermaidId(ids, edge.From)).Append(" --> ").Append(MermaidId(ids, edge.To)).Append('\n');
         }
 
         return text.ToString();
@@ -76,7 +76,7 @@ public static class GraphRenderer
         text.Append("    \"input\" [shape=oval];\n    \"output\" [shape=oval];\n");
         foreach (var node in graph.Nodes)
         {
-            text.Append("    ").Append(DotQuote(node.Id)).Append(" [label=").Append(DotQuote(Label(node, "\n"))).Append("];\n");
+            text.Append("    ").Append(DotQuote(node.Id)).Append(" [label=").Append(DotQuote(Label(node, "\n", text => text))).Append("];\n");
         }
 
         foreach (var edge in graph.Edges)
@@ -87,11 +87,23 @@ public static class GraphRenderer
         return text.Append("}\n").ToString();
     }
 
-    private static string Label(GraphNode node, string newline)
+    /// <summary>A node label; <paramref name="escape"/> applies to each piece, not to the line breaks.</summary>
+    private static string Label(GraphNode node, string newline, Func<string, string> escape)
     {
         var models = node.ResolvedModels.IsEmpty ? "" : $" ({string.Join(", ", node.ResolvedModels)})";
-        return $"{node.Id}{newline}{node.Spec.Kind}{models}{newline}{node.MaxCandidatesIn}→{node.MaxCandidatesOut} candidates, ≤{Num(node.Bound.Calls)} calls";
+        return string.Join(
+            newline,
+            escape(node.Id),
+            escape(node.Spec.Kind + models),
+            $"{node.MaxCandidatesIn}→{node.MaxCandidatesOut} candidates, ≤{Num(node.Bound.Calls)} calls");
     }
+
+    private static string SelectionWord(Language.SelectionKind kind) => kind switch
+    {
+        Language.SelectionKind.Vote => "vote",
+        Language.SelectionKind.BestScore => "best_score",
+        _ => "first",
+    };
 
     /// <summary>Mermaid ids must be simple words: number the nodes, keep the ends.</summary>
     private static Dictionary<string, string> NodeIds(PipelineGraph graph)
@@ -105,10 +117,38 @@ public static class GraphRenderer
         return ids;
     }
 
-    private static string MermaidEscape(string text) =>
-        text.Replace("&", "&amp;", StringComparison.Ordinal)
-            .Replace("\"", "&quot;", StringComparison.Ordinal)
-            .Replace("\n", " ", StringComparison.Ordinal);
+    /// <summary>Mermaid entity codes (<c>#quot;</c>, <c>#35;</c>...) so user text cannot end a label or inject markup.</summary>
+    /// <summary>The Mermaid id of a node; an edge end that is no node gets a fresh id rather than failing.</summary>
+    private static string MermaidId(Dictionary<string, string> ids, string node)
+    {
+        if (!ids.TryGetValue(node, out var id))
+        {
+            id = $"x{ids.Count}";
+            ids[node] = id;
+        }
+
+        return id;
+    }
+
+    private static string MermaidEscape(string text)
+    {
+        var escaped = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            escaped.Append(c switch
+            {
+                '#' => "#35;",
+                '"' => "#quot;",
+                '<' => "#lt;",
+                '>' => "#gt;",
+                '&' => "#amp;",
+                '\r' or '\n' => " ",
+                _ => c.ToString(),
+            });
+        }
+
+        return escaped.ToString();
+    }
 
     private static string DotQuote(string text)
     {
@@ -121,14 +161,15 @@ public static class GraphRenderer
 
     private static void AppendRow(StringBuilder text, string[] cells, int[] widths)
     {
+        var line = new StringBuilder();
         for (var i = 0; i < cells.Length; i++)
         {
             var alignRight = i >= 5;
-            text.Append(alignRight ? cells[i].PadLeft(widths[i]) : cells[i].PadRight(widths[i]));
-            text.Append(i == cells.Length - 1 ? "" : "  ");
+            line.Append(alignRight ? cells[i].PadLeft(widths[i]) : cells[i].PadRight(widths[i]));
+            line.Append(i == cells.Length - 1 ? "" : "  ");
         }
 
-        text.Append('\n');
+        text.Append(line.ToString().TrimEnd()).Append('\n');
     }
 
     private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);

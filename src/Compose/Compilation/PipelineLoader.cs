@@ -28,9 +28,21 @@ public static class PipelineLoader
             return new CompileResult(null, read.Diagnostics);
         }
 
-        context ??= new ModelProviderContext { BaseDirectory = read.Spec.BaseDirectory, Catalog = catalog };
+        context ??= new ModelProviderContext { BaseDirectory = BaseDirectory(read.Spec), Catalog = catalog };
         var compiled = PipelineCompiler.Compile(read.Spec, catalog, context, read.LayersIntact);
         var graph = read.HasErrors ? null : compiled.Graph;
         return new CompileResult(graph, PipelineReader.Sorted(read.Diagnostics.Concat(compiled.Diagnostics)));
+    }
+
+    private static string BaseDirectory(PipelineSpec spec)
+    {
+        try
+        {
+            return spec.BaseDirectory;
+        }
+        catch (Exception exception) when (exception is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return Directory.GetCurrentDirectory();
+        }
     }
 }

@@ -43,6 +43,9 @@ public sealed record ModelSpec(string Name, string Provider, SpecMapping Options
     /// <summary>How many calls to this model may be in flight at once (<c>concurrency:</c>); null = unlimited.</summary>
     public int? Concurrency { get; init; }
 
+    /// <summary>Where the value of <c>provider:</c> was written (<see cref="SourceLocation.None"/> when absent).</summary>
+    public SourceLocation ProviderLocation { get; init; } = SourceLocation.None;
+
     public string? GetString(string key) => (Options[key] as SpecScalar)?.Value;
 }
 

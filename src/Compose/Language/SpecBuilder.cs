@@ -36,6 +36,7 @@ internal sealed partial class SpecBuilder(string file, List<Diagnostic> diagnost
         {
             if (Int(compose.Value, "compose", int.MinValue, int.MaxValue) is { } v)
             {
+                version = v;
                 if (v != 1)
                 {
                     Error(DiagnosticCodes.UnknownVersion, compose.Value.Location, $"unknown format version {v}; this Compose reads version 1", "write 'compose: 1'");
@@ -143,6 +144,7 @@ internal sealed partial class SpecBuilder(string file, List<Diagnostic> diagnost
 
         var options = ToSpecMapping(mapping, $"model '{name}'", PipelineKeys.Model);
         var provider = "";
+        var providerLocation = SourceLocation.None;
         int? concurrency = null;
         var providerEntry = mapping.Entries.FirstOrDefault(e => e.Name == "provider");
         if (providerEntry is null)
@@ -152,6 +154,7 @@ internal sealed partial class SpecBuilder(string file, List<Diagnostic> diagnost
         else
         {
             provider = Text(providerEntry.Value, "provider") ?? "";
+            providerLocation = providerEntry.Value.Location;
         }
 
         if (mapping.Entries.FirstOrDefault(e => e.Name == "concurrency") is { } concurrencyEntry)
@@ -159,7 +162,7 @@ internal sealed partial class SpecBuilder(string file, List<Diagnostic> diagnost
             concurrency = Int(concurrencyEntry.Value, "concurrency", 1, int.MaxValue);
         }
 
-        return new ModelSpec(name, provider, options, entry.Key.Location) { Concurrency = concurrency };
+        return new ModelSpec(name, provider, options, entry.Key.Location) { Concurrency = concurrency, ProviderLocation = providerLocation };
     }
 
     private GenerationDefaults ReadDefaults(YNode node)

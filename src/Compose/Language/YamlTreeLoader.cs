@@ -119,7 +119,7 @@ internal static partial class YamlTreeLoader
             // followed by a multi-line plain scalar); report where parsing stopped.
             diagnostics.Add(Diagnostic.Error(
                 DiagnosticCodes.YamlSyntax,
-                At(file, last),
+                last.Line > 0 ? At(file, last) : new SourceLocation(file, 1, 1),
                 "invalid YAML: the parser could not go on after this point",
                 "look for an unclosed '{', '[' or quote, or a misplaced ':' near here"));
             return null;
