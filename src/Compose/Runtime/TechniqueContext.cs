@@ -114,7 +114,8 @@ public sealed class TechniqueContext
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             _trace.Write(new ModelCalled(NodeId, purpose, model, sample, seed, ToTrace(messages), null, 0, 0,
-                Stopwatch.GetElapsedTime(started).TotalMilliseconds, ex.Message) { QuestionId = Question.Id });
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds, ex.Message)
+            { QuestionId = Question.Id });
             throw;
         }
 
@@ -131,7 +132,8 @@ public sealed class TechniqueContext
         if (_trace is not NullTraceSink)
         {
             _trace.Write(new ModelCalled(NodeId, purpose, model, sample, seed, ToTrace(messages), text, input, output,
-                Stopwatch.GetElapsedTime(started).TotalMilliseconds, null) { QuestionId = Question.Id });
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds, null)
+            { QuestionId = Question.Id });
         }
 
         return new ModelReply(text, new Usage(1, input, output, cost), logprob, model);
