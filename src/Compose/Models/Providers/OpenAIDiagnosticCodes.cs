@@ -1,6 +1,6 @@
 namespace Compose.Models.Providers;
 
-/// <summary>The diagnostic codes of the <c>openai</c> provider (documented in docs/diagnostics-openai.md).</summary>
+/// <summary>The diagnostic codes of the <c>openai</c> provider (documented in docs/diagnostics.md).</summary>
 public static class OpenAIDiagnosticCodes
 {
     /// <summary>Unknown option.</summary>
