@@ -1,7 +1,7 @@
 namespace Compose.Language;
 
 /// <summary>Suggests the closest valid word for a misspelt one (optimal string alignment distance).</summary>
-internal static class DidYouMean
+public static class DidYouMean
 {
     /// <summary>The closest candidate within a distance proportional to its length, or null.</summary>
     public static string? Suggest(string word, IEnumerable<string> candidates)

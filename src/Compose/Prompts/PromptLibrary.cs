@@ -15,18 +15,7 @@ public static class PromptLibrary
     private static readonly ConcurrentDictionary<string, PromptTemplate> BuiltIns = new(StringComparer.Ordinal);
 
     /// <summary>Template names per technique kind; the first is the one <c>prompt:</c> overrides.</summary>
-    public static ImmutableDictionary<string, ImmutableArray<string>> TemplatesByTechnique { get; } =
-        new Dictionary<string, ImmutableArray<string>>
-        {
-            ["generate"] = ["generate"],
-            ["critique"] = ["critique"],
-            ["rank"] = ["rank_listwise", "rank_pairwise", "rank_pointwise"],
-            ["fuse"] = ["fuse"],
-            ["verify"] = ["verify"],
-            ["refine"] = ["critique", "revise", "verify"],
-            ["vote"] = [],
-            ["unit_tests"] = ["unit_tests_write", "unit_tests_check"],
-        }.ToImmutableDictionary();
+    public static ImmutableDictionary<string, ImmutableArray<string>> TemplatesByTechnique => PipelineKeys.Templates;
 
     /// <summary>Every built-in template name.</summary>
     public static IEnumerable<string> BuiltInNames =>

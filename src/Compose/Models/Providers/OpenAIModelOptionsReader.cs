@@ -57,7 +57,7 @@ internal static partial class OpenAIModelOptionsReader
                     OpenAIDiagnosticCodes.UnknownOption,
                     entry.KeyLocation,
                     $"model '{spec.Name}': unknown option '{entry.Key}' for provider 'openai'",
-                    DidYouMean.Hint(entry.Key, s_options)));
+                    DidYouMean.Hint(entry.Key, s_options, "known options")));
                 continue;
             }
 

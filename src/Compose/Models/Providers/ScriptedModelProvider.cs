@@ -57,7 +57,7 @@ public sealed class ScriptedModelProvider : IModelProvider
         {
             diagnostics.Add(Diagnostic.Error(UnknownOption, entry.KeyLocation,
                 $"unknown option '{entry.Key}' for a scripted model",
-                $"Scripted models take: {string.Join(", ", Options)}."));
+                DidYouMean.Hint(entry.Key, Options, "scripted models take")));
         }
 
         var latency = TimeSpan.Zero;
@@ -103,7 +103,7 @@ public sealed class ScriptedModelProvider : IModelProvider
 
             foreach (var entry in rule.Entries.Where(e => !RuleKeys.Contains(e.Key)))
             {
-                diagnostics.Add(Diagnostic.Error(UnknownOption, entry.KeyLocation, $"unknown rule key '{entry.Key}'", "A rule takes: when, reply, replies."));
+                diagnostics.Add(Diagnostic.Error(UnknownOption, entry.KeyLocation, $"unknown rule key '{entry.Key}'", DidYouMean.Hint(entry.Key, RuleKeys, "a rule takes")));
             }
 
             Regex? when = null;
