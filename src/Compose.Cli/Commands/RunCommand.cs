@@ -69,7 +69,29 @@ internal static class RunCommand
                         Trace = sink is null ? NullTraceSink.Instance : sink,
                         Budget = parse.GetValue(maxCalls) is { } calls ? pipeline.Spec.Budget with { MaxCalls = calls } : null,
                     };
-                    var result = await pipeline.RunAsync(question, options, ct).ConfigureAwait(false);
+                    RunResult result;
+                    if (console.OutputRedirected)
+                    {
+                        result = await pipeline.RunAsync(question, options, ct).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        // A terminal: show a spinner with the layer, calls and tokens so far on standard error.
+                        var progress = new ProgressTraceSink(options.Trace, pipeline.Graph.LayerCount);
+                        var terminal = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(console.Error) });
+                        result = await terminal.Status().Spinner(Spinner.Known.Dots).StartAsync($"{pipeline.Spec.Name}: starting", async status =>
+                        {
+                            using var ticker = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
+                            var run = pipeline.RunAsync(question, options with { Trace = progress }, ct);
+                            while (!run.IsCompleted && await ticker.WaitForNextTickAsync(ct).ConfigureAwait(false))
+                            {
+                                status.Status = $"{pipeline.Spec.Name}: {progress.Status}";
+                            }
+
+                            return await run.ConfigureAwait(false);
+                        }).ConfigureAwait(false);
+                    }
+
                     if (parse.GetValue(json))
                     {
                         await console.Out.WriteLineAsync(JsonSerializer.Serialize(ToJson(result), CliJson.Options)).ConfigureAwait(false);
