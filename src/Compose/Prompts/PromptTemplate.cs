@@ -18,6 +18,9 @@ public sealed class PromptTemplate
     /// <summary>Largest rendered prompt, in characters.</summary>
     public const int MaxOutputChars = 2_000_000;
 
+    /// <summary>Scriban's built-in functions, created once and shared read-only by every render.</summary>
+    private static readonly ScriptObject Builtins = CreateBuiltins();
+
     private readonly Template _template;
 
     private PromptTemplate(string name, string origin, Template template)
@@ -25,6 +28,13 @@ public sealed class PromptTemplate
         Name = name;
         Origin = origin;
         _template = template;
+    }
+
+    private static ScriptObject CreateBuiltins()
+    {
+        var builtins = TemplateContext.GetDefaultBuiltinObject();
+        builtins.IsReadOnly = true;
+        return builtins;
     }
 
     /// <summary>The template's name (<c>rank_listwise</c>, ...).</summary>
@@ -58,7 +68,7 @@ public sealed class PromptTemplate
     /// <exception cref="PromptRenderException">The template failed at run time (limit hit, bad expression).</exception>
     public string Render(ScriptObject model)
     {
-        var context = new TemplateContext
+        var context = new TemplateContext(Builtins)
         {
             LoopLimit = 10_000,
             RecursiveLimit = 32,
