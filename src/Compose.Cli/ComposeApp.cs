@@ -41,6 +41,7 @@ public static class ComposeApp
                 Error = console.Error,
                 EnableDefaultExceptionHandler = false,
             };
+            using var telemetry = Telemetry.Start(console);
             return await parse.InvokeAsync(config, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
