@@ -153,11 +153,7 @@ public sealed class OnnxModel : IDisposable
     {
         while (true)
         {
-            if (Options.BatchWindow > TimeSpan.Zero)
-            {
-                // Let requests issued together (N samples of one prompt, parallel pipeline branches) join one batch.
-                await Task.Delay(Options.BatchWindow).ConfigureAwait(false);
-            }
+            await GatherAsync().ConfigureAwait(false);
 
             List<SequenceState> batch;
             lock (_lock)
@@ -181,6 +177,48 @@ public sealed class OnnxModel : IDisposable
             }
 
             _runner.Run(batch);
+        }
+    }
+
+    /// <summary>
+    /// Lets requests issued together (N samples of one prompt, parallel pipeline branches) join one batch:
+    /// yields until no new request has arrived for a short while, within <see cref="OnnxModelOptions.BatchWindow"/>.
+    /// </summary>
+    private async Task GatherAsync()
+    {
+        var window = Options.BatchWindow;
+        if (window <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var quiet = TimeSpan.FromTicks(Math.Max(1, window.Ticks / 4));
+        var lastChange = start;
+        var seen = -1;
+        while (true)
+        {
+            int count;
+            lock (_lock)
+            {
+                count = _pending.Count;
+            }
+
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (count != seen)
+            {
+                seen = count;
+                lastChange = now;
+            }
+
+            if (count >= Options.MaxBatch
+                || System.Diagnostics.Stopwatch.GetElapsedTime(start, now) >= window
+                || System.Diagnostics.Stopwatch.GetElapsedTime(lastChange, now) >= quiet)
+            {
+                return;
+            }
+
+            await Task.Yield();
         }
     }
 

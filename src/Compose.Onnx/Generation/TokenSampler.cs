@@ -14,6 +14,7 @@ public sealed class TokenSampler
     private float[] _scratch = [];
     private int[] _indices = [];
     private float[] _weights = [];
+    private float[] _keys = [];
 
     public TokenSampler(SamplingSettings settings)
     {
@@ -49,11 +50,18 @@ public sealed class TokenSampler
         {
             _indices = new int[v];
             _weights = new float[v];
+            _keys = new float[v];
         }
 
+        // Unnormalized probabilities at the temperature: over all tokens (vectorized) or the top k.
         var idx = _indices.AsSpan(0, k);
+        var w = _weights.AsSpan(0, k);
+        var invT = 1f / _settings.Temperature;
         if (k == v)
         {
+            TensorPrimitives.Subtract(logits, TensorPrimitives.Max(logits), w);
+            TensorPrimitives.Multiply(w, invT, w);
+            TensorPrimitives.Exp(w, w);
             for (var i = 0; i < v; i++)
             {
                 idx[i] = i;
@@ -62,54 +70,92 @@ public sealed class TokenSampler
         else
         {
             SelectTopK(logits, idx);
-        }
+            var max = float.NegativeInfinity;
+            foreach (var i in idx)
+            {
+                max = Math.Max(max, logits[i]);
+            }
 
-        // Softmax at the temperature over the candidates.
-        var w = _weights.AsSpan(0, k);
-        var max = float.NegativeInfinity;
-        foreach (var i in idx)
-        {
-            max = Math.Max(max, logits[i]);
-        }
-
-        var t = _settings.Temperature;
-        for (var j = 0; j < k; j++)
-        {
-            w[j] = MathF.Exp((logits[idx[j]] - max) / t);
+            for (var j = 0; j < k; j++)
+            {
+                w[j] = MathF.Exp((logits[idx[j]] - max) * invT);
+            }
         }
 
         var n = k;
         var total = TensorPrimitives.Sum<float>(w);
         if (_settings.TopP is > 0f and < 1f)
         {
-            // Most likely first; keep the shortest prefix whose mass reaches p.
-            w.Sort(idx, static (a, b) => b.CompareTo(a));
-            var target = _settings.TopP * total;
-            var cumulative = 0f;
-            n = 0;
-            while (n < k)
-            {
-                cumulative += w[n++];
-                if (cumulative >= target)
-                {
-                    break;
-                }
-            }
-
-            total = cumulative;
+            n = KeepTopP(idx, w, total, out total);
         }
 
         var r = (float)(_random.NextDouble() * total);
         for (var j = 0; j < n; j++)
         {
-            r -= w[j];
+            r -= _weights[j];
             if (r < 0f)
             {
-                return idx[j];
+                return _indices[j];
             }
         }
 
-        return idx[n - 1];
+        return _indices[n - 1];
+    }
+
+    /// <summary>
+    /// Moves the smallest set of most likely candidates whose mass reaches p to the front, most likely first,
+    /// and returns its size. Sorts only candidates above a cutoff whose mass already reaches p (every token
+    /// below the cutoff is less likely than every token above it, so the answer is among them).
+    /// </summary>
+    private int KeepTopP(Span<int> idx, Span<float> w, float total, out float kept)
+    {
+        var target = _settings.TopP * total;
+        var max = TensorPrimitives.Max<float>(w);
+        for (var cutoff = max * 1e-3f; ; cutoff *= 1e-3f)
+        {
+            var m = 0;
+            var mass = 0f;
+            for (var j = 0; j < w.Length; j++)
+            {
+                if (w[j] >= cutoff)
+                {
+                    mass += w[j];
+                    m++;
+                }
+            }
+
+            if (mass < target && cutoff > 0f && m < w.Length)
+            {
+                continue;
+            }
+
+            // Compact the candidates above the cutoff to the front, then sort them by descending weight.
+            var c = 0;
+            var keys = _keys.AsSpan(0, m);
+            for (var j = 0; j < w.Length && c < m; j++)
+            {
+                if (w[j] >= cutoff)
+                {
+                    keys[c] = -w[j];
+                    idx[c] = idx[j];
+                    c++;
+                }
+            }
+
+            keys.Sort(idx[..m]);
+            kept = 0f;
+            for (var j = 0; j < m; j++)
+            {
+                w[j] = -keys[j];
+                kept += w[j];
+                if (kept >= target)
+                {
+                    return j + 1;
+                }
+            }
+
+            return m;
+        }
     }
 
     /// <summary>Fills <paramref name="dest"/> with the indices of the largest logits (a min-heap on the k best).</summary>

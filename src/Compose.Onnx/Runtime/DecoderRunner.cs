@@ -54,6 +54,7 @@ internal sealed class DecoderRunner
     public void Run(IReadOnlyList<SequenceState> batch)
     {
         IDisposable? owner = null;
+        var start = Stopwatch.GetTimestamp();
         try
         {
             owner = Generate(batch);
@@ -77,6 +78,7 @@ internal sealed class DecoderRunner
         finally
         {
             owner?.Dispose();
+            _stats.AddBatchTime(Stopwatch.GetTimestamp() - start);
         }
     }
 
