@@ -93,8 +93,8 @@ public sealed class OnnxModel : IDisposable
     }
 
     /// <summary>Generates one sequence; concurrent calls are batched together (and identical prompts prefilled once).</summary>
-    public Task<GenerationResult> GenerateAsync(GenerationRequest request, CancellationToken cancellationToken = default) =>
-        GenerateBatchAsync([request], cancellationToken).ContinueWith(t => t.Result[0], cancellationToken, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    public async Task<GenerationResult> GenerateAsync(GenerationRequest request, CancellationToken cancellationToken = default) =>
+        (await GenerateBatchAsync([request], cancellationToken).ConfigureAwait(false))[0];
 
     /// <summary>Generates several sequences; they join the same batch (up to <see cref="OnnxModelOptions.MaxBatch"/>).</summary>
     public async Task<IReadOnlyList<GenerationResult>> GenerateBatchAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default)
