@@ -168,6 +168,11 @@ public sealed class OnnxModel : IDisposable
 
                     _pending.Clear();
                     _workerRunning = false;
+                    if (_disposed)
+                    {
+                        _session.Dispose(); // Dispose() left it to the worker, which was mid-batch
+                    }
+
                     return;
                 }
 
@@ -234,7 +239,7 @@ public sealed class OnnxModel : IDisposable
             _disposed = true;
             if (_workerRunning)
             {
-                return; // the worker stops at the end of its batch; the session is freed with the process
+                return; // the worker frees the session when its batch ends
             }
         }
 

@@ -104,4 +104,17 @@ public sealed class TinyDecoderTests
         Assert.Equal(GenerationFinishReason.ContextFull, result.FinishReason);
         Assert.Equal(16 - Prompt.Length, result.Tokens.Count);
     }
+
+    [Fact]
+    public async Task Cancelling_one_sequence_leaves_the_others_running()
+    {
+        using var temp = new TempFolder();
+        using var model = OnnxModel.Load(TinyDecoderWriter.Write(temp.Sub("m"), new TinyDecoderSpec()));
+        using var cts = new CancellationTokenSource();
+        var cancelled = model.GenerateAsync(Greedy(Prompt, 50) with { Observer = (_, _) => { cts.Cancel(); return true; } }, cts.Token);
+        var other = model.GenerateAsync(Greedy(Prompt, 20));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        Assert.Equal(20, (await other).Tokens.Count);
+    }
 }
