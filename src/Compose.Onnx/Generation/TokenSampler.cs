@@ -82,80 +82,94 @@ public sealed class TokenSampler
             }
         }
 
-        var n = k;
         var total = TensorPrimitives.Sum<float>(w);
+        var floor = 0f;
         if (_settings.TopP is > 0f and < 1f)
         {
-            n = KeepTopP(idx, w, total, out total);
+            floor = TopPThreshold(w, _settings.TopP * total);
+            total = 0f;
+            foreach (var x in w)
+            {
+                total += x >= floor ? x : 0f;
+            }
         }
 
+        // Draw among the kept candidates (weight at or above the floor) in index order.
         var r = (float)(_random.NextDouble() * total);
-        for (var j = 0; j < n; j++)
+        var last = -1;
+        for (var j = 0; j < k; j++)
         {
-            r -= _weights[j];
-            if (r < 0f)
-            {
-                return _indices[j];
-            }
-        }
-
-        return _indices[n - 1];
-    }
-
-    /// <summary>
-    /// Moves the smallest set of most likely candidates whose mass reaches p to the front, most likely first,
-    /// and returns its size. Sorts only candidates above a cutoff whose mass already reaches p (every token
-    /// below the cutoff is less likely than every token above it, so the answer is among them).
-    /// </summary>
-    private int KeepTopP(Span<int> idx, Span<float> w, float total, out float kept)
-    {
-        var target = _settings.TopP * total;
-        var max = TensorPrimitives.Max<float>(w);
-        for (var cutoff = max * 1e-3f; ; cutoff *= 1e-3f)
-        {
-            var m = 0;
-            var mass = 0f;
-            for (var j = 0; j < w.Length; j++)
-            {
-                if (w[j] >= cutoff)
-                {
-                    mass += w[j];
-                    m++;
-                }
-            }
-
-            if (mass < target && cutoff > 0f && m < w.Length)
+            if (w[j] < floor)
             {
                 continue;
             }
 
-            // Compact the candidates above the cutoff to the front, then sort them by descending weight.
-            var c = 0;
-            var keys = _keys.AsSpan(0, m);
-            for (var j = 0; j < w.Length && c < m; j++)
+            last = j;
+            r -= w[j];
+            if (r < 0f)
             {
-                if (w[j] >= cutoff)
-                {
-                    keys[c] = -w[j];
-                    idx[c] = idx[j];
-                    c++;
-                }
+                return idx[j];
             }
-
-            keys.Sort(idx[..m]);
-            kept = 0f;
-            for (var j = 0; j < m; j++)
-            {
-                w[j] = -keys[j];
-                kept += w[j];
-                if (kept >= target)
-                {
-                    return j + 1;
-                }
-            }
-
-            return m;
         }
+
+        return idx[last];
+    }
+
+    /// <summary>
+    /// The weight of the least likely token in the smallest set of most likely tokens whose mass reaches
+    /// <paramref name="target"/>: a quickselect over a copy of the weights, so nothing is fully sorted.
+    /// </summary>
+    private float TopPThreshold(ReadOnlySpan<float> w, float target)
+    {
+        var keys = _keys.AsSpan(0, w.Length);
+        w.CopyTo(keys);
+        int lo = 0, hi = keys.Length;
+        var above = 0f; // mass of the tokens already known to be kept (moved before lo)
+        while (hi - lo > 1)
+        {
+            var pivot = keys[lo + ((hi - lo) / 2)];
+
+            // Three-way partition of keys[lo..hi): greater | equal | smaller.
+            int gt = lo, i = lo, lt = hi;
+            float greater = 0f, equal = 0f;
+            while (i < lt)
+            {
+                var x = keys[i];
+                if (x > pivot)
+                {
+                    greater += x;
+                    (keys[gt], keys[i]) = (keys[i], keys[gt]);
+                    gt++;
+                    i++;
+                }
+                else if (x < pivot)
+                {
+                    lt--;
+                    (keys[lt], keys[i]) = (keys[i], keys[lt]);
+                }
+                else
+                {
+                    equal += x;
+                    i++;
+                }
+            }
+
+            if (above + greater >= target)
+            {
+                hi = gt;
+            }
+            else if (above + greater + equal >= target)
+            {
+                return pivot;
+            }
+            else
+            {
+                above += greater + equal;
+                lo = lt;
+            }
+        }
+
+        return lo < keys.Length ? keys[lo] : 0f;
     }
 
     /// <summary>Fills <paramref name="dest"/> with the indices of the largest logits (a min-heap on the k best).</summary>
