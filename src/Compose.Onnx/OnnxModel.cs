@@ -181,7 +181,25 @@ public sealed class OnnxModel : IDisposable
                 _pending.RemoveRange(0, n);
             }
 
-            _runner.Run(batch);
+            _runner.Run(batch, Math.Max(Options.MaxBatch, 1), TakeWaiting);
+        }
+    }
+
+    /// <summary>Hands the running batch up to <paramref name="count"/> waiting sequences to join it.</summary>
+    private IReadOnlyList<SequenceState> TakeWaiting(int count)
+    {
+        lock (_lock)
+        {
+            _pending.RemoveAll(s => s.Cancellation.IsCancellationRequested && s.Completion.TrySetCanceled(s.Cancellation));
+            if (_pending.Count == 0 || _disposed)
+            {
+                return [];
+            }
+
+            var n = Math.Min(count, _pending.Count);
+            var taken = _pending.GetRange(0, n);
+            _pending.RemoveRange(0, n);
+            return taken;
         }
     }
 

@@ -117,4 +117,42 @@ public sealed class TinyDecoderTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
         Assert.Equal(20, (await other).Tokens.Count);
     }
+
+    [Theory]
+    [InlineData(KvCacheLayout.Separate)]
+    [InlineData(KvCacheLayout.Combined)]
+    public async Task A_request_arriving_mid_generation_joins_the_running_batch(KvCacheLayout layout)
+    {
+        using var temp = new TempFolder();
+        using var model = OnnxModel.Load(TinyDecoderWriter.Write(temp.Sub("m"), new TinyDecoderSpec { Layout = layout }));
+        int[] longPrompt = [65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76];
+        int[] shortPrompt = [TinyDecoderWriter.ImStart, 90];
+        Task<Generation.GenerationResult>? joined = null;
+        var finishedFirst = new List<string>();
+        var seen = 0;
+        var running = model.GenerateAsync(Greedy(longPrompt, 40) with
+        {
+            Observer = (_, _) =>
+            {
+                if (++seen == 5)
+                {
+                    joined = model.GenerateAsync(Greedy(shortPrompt, 6));
+                    _ = joined.ContinueWith(_ => { lock (finishedFirst) { finishedFirst.Add("joined"); } }, TaskScheduler.Default);
+                }
+
+                return true;
+            },
+        });
+
+        var first = await running;
+        lock (finishedFirst)
+        {
+            finishedFirst.Add("running");
+        }
+
+        var second = await joined!;
+        Assert.Equal(NoCacheReference.Greedy(model, longPrompt, 40), first.Tokens);
+        Assert.Equal(NoCacheReference.Greedy(model, shortPrompt, 6), second.Tokens);
+        Assert.Equal("joined", finishedFirst[0]); // it did not wait for the long sequence to end
+    }
 }

@@ -51,26 +51,31 @@ internal sealed class DecoderRunner
         _eos = [.. config.EosTokenIds];
     }
 
-    public void Run(IReadOnlyList<SequenceState> batch)
+    /// <summary>
+    /// Generates <paramref name="batch"/> to completion. Between steps, <paramref name="join"/> (if given) is asked
+    /// for more waiting sequences (at most the free slots); they are prefilled and merged into the running batch.
+    /// </summary>
+    public void Run(IReadOnlyList<SequenceState> batch, int maxBatch = int.MaxValue, Func<int, IReadOnlyList<SequenceState>>? join = null)
     {
+        var all = new List<SequenceState>(batch);
         IDisposable? owner = null;
         var start = Stopwatch.GetTimestamp();
         try
         {
-            owner = Generate(batch);
+            owner = Generate(batch, all, maxBatch, join);
         }
         catch (OnnxRuntimeException e)
         {
             var error = OnnxErrors.Fail(OnnxErrors.RunFailed, _file, $"ONNX Runtime failed while generating: {e.Message.Split('\n')[0]}",
                 "The decoder does not behave like its genai_config.json describes (shapes or names); re-export the model.");
-            foreach (var s in batch)
+            foreach (var s in all)
             {
                 s.Completion.TrySetException(error);
             }
         }
         catch (Exception e)
         {
-            foreach (var s in batch)
+            foreach (var s in all)
             {
                 s.Completion.TrySetException(e);
             }
@@ -82,9 +87,108 @@ internal sealed class DecoderRunner
         }
     }
 
-    private IDisposable? Generate(IReadOnlyList<SequenceState> batch)
+    private IDisposable? Generate(IReadOnlyList<SequenceState> batch, List<SequenceState> all, int maxBatch, Func<int, IReadOnlyList<SequenceState>>? join)
     {
-        // Distinct prompts, each prefilled once.
+        var (outputs, total, live, liveRows) = Prefill(batch);
+        IDisposable owner = outputs;
+        var cache = Presents(outputs);
+        var cacheRows = liveRows.Count == 0 ? 0 : liveRows.Max() + 1;
+        while (true)
+        {
+            if (join is not null && live.Count < maxBatch && join(maxBatch - live.Count) is { Count: > 0 } more)
+            {
+                all.AddRange(more);
+                if (live.Count != cacheRows || !IsIdentity(liveRows))
+                {
+                    var selected = SelectRows(cache, liveRows);
+                    owner.Dispose();
+                    owner = selected;
+                    cache = (OrtValue[])selected.Values.Clone();
+                }
+
+                var (joinOutputs, joinTotal, joinLive, joinRows) = Prefill(more);
+                var merged = Merge(cache, live, total, Presents(joinOutputs), joinLive, joinRows, joinTotal);
+                owner.Dispose();
+                joinOutputs.Dispose();
+                owner = merged;
+                cache = (OrtValue[])merged.Values.Clone();
+                total = Math.Max(total, joinTotal);
+                live.AddRange(joinLive);
+                liveRows = [.. Enumerable.Range(0, live.Count)];
+                cacheRows = live.Count;
+            }
+
+            if (live.Count == 0)
+            {
+                break;
+            }
+
+            if (live.Count != cacheRows || !IsIdentity(liveRows))
+            {
+                var selected = SelectRows(cache, liveRows);
+                owner.Dispose();
+                owner = selected;
+                cache = (OrtValue[])selected.Values.Clone();
+            }
+
+            var a = live.Count;
+            total++;
+            using (var ids = Allocate(_io.IdsType, a, 1))
+            using (var mask = _io.HasAttentionMask ? Allocate(_io.MaskType!.Value, a, total) : null)
+            using (var pos = _io.HasPositionIds ? Allocate(_io.PositionType!.Value, a, 1) : null)
+            {
+                for (var r = 0; r < a; r++)
+                {
+                    var s = live[r];
+                    Write(ids, _io.IdsType, r, s.LastToken);
+                    if (pos is not null)
+                    {
+                        Write(pos, _io.PositionType!.Value, r, total - 1 - s.Pad);
+                    }
+                }
+
+                if (mask is not null)
+                {
+                    FillMask(mask, live, total);
+                }
+
+                outputs = RunSession(ids, mask, pos, cache);
+            }
+
+            owner.Dispose();
+            owner = outputs;
+            for (var i = 0; i < cache.Length; i++)
+            {
+                cache[i] = outputs[i + 1];
+            }
+
+            cacheRows = a;
+            var next = new List<SequenceState>(a);
+            liveRows.Clear();
+            for (var r = 0; r < a; r++)
+            {
+                var s = live[r];
+                var logits = LogitsRow(outputs[0], r);
+                if (Accept(s, s.Sampler.Next(logits, out var lp), lp, total))
+                {
+                    next.Add(s);
+                    liveRows.Add(r);
+                }
+            }
+
+            live = next;
+        }
+
+        return owner;
+    }
+
+    /// <summary>
+    /// Runs the prompts of <paramref name="batch"/> (each distinct prompt once, left-padded to the longest) and samples
+    /// every sequence's first token. Returns the outputs (logits and cache), the padded length, the sequences still
+    /// going and, for each, its row in the returned cache.
+    /// </summary>
+    private (IDisposableReadOnlyCollection<OrtValue> Outputs, int Length, List<SequenceState> Live, List<int> Rows) Prefill(IReadOnlyList<SequenceState> batch)
+    {
         var prompts = new List<IReadOnlyList<int>>();
         var group = new int[batch.Count];
         for (var i = 0; i < batch.Count; i++)
@@ -152,89 +256,107 @@ internal sealed class DecoderRunner
         }
 
         _stats.AddBatch(u);
-        IDisposable owner = outputs;
-        var total = length;
-
-        // First token of every sequence from its prompt's last logits.
         var live = new List<SequenceState>(batch.Count);
-        var liveRows = new List<int>(batch.Count);
-        for (var i = 0; i < batch.Count; i++)
+        var rows = new List<int>(batch.Count);
+        try
         {
-            var s = batch[i];
-            var logits = LogitsRow(outputs[0], group[i]);
-            if (Accept(s, s.Sampler.Next(logits, out var lp), lp, total))
+            for (var i = 0; i < batch.Count; i++)
             {
-                live.Add(s);
-                liveRows.Add(group[i]);
+                var s = batch[i];
+                var logits = LogitsRow(outputs[0], group[i]);
+                if (Accept(s, s.Sampler.Next(logits, out var lp), lp, length))
+                {
+                    live.Add(s);
+                    rows.Add(group[i]);
+                }
             }
         }
+        catch
+        {
+            outputs.Dispose();
+            throw;
+        }
 
+        return (outputs, length, live, rows);
+    }
+
+    private OrtValue[] Presents(IDisposableReadOnlyCollection<OrtValue> outputs)
+    {
         var cache = new OrtValue[_io.PresentNames.Length];
         for (var i = 0; i < cache.Length; i++)
         {
             cache[i] = outputs[i + 1];
         }
 
-        var cacheRows = u;
-        while (live.Count > 0)
+        return cache;
+    }
+
+    /// <summary>
+    /// One cache holding the running rows (<paramref name="a"/>, rows 0..n-1 of <paramref name="cacheA"/>, length
+    /// <paramref name="lengthA"/>) followed by newly prefilled ones (<paramref name="rowsB"/> of <paramref name="cacheB"/>),
+    /// right-aligned to the longer length; the shorter side gets more left padding (zeros, masked out).
+    /// </summary>
+    private OwnedValues Merge(OrtValue[] cacheA, List<SequenceState> a, int lengthA, OrtValue[] cacheB, List<SequenceState> b, List<int> rowsB, int lengthB)
+    {
+        var length = Math.Max(lengthA, lengthB);
+        foreach (var s in a)
         {
-            if (live.Count != cacheRows || !IsIdentity(liveRows))
-            {
-                var selected = SelectRows(cache, liveRows);
-                owner.Dispose();
-                owner = selected;
-                cache = (OrtValue[])selected.Values.Clone();
-            }
-
-            var a = live.Count;
-            total++;
-            using (var ids = Allocate(_io.IdsType, a, 1))
-            using (var mask = _io.HasAttentionMask ? Allocate(_io.MaskType!.Value, a, total) : null)
-            using (var pos = _io.HasPositionIds ? Allocate(_io.PositionType!.Value, a, 1) : null)
-            {
-                for (var r = 0; r < a; r++)
-                {
-                    var s = live[r];
-                    Write(ids, _io.IdsType, r, s.LastToken);
-                    if (pos is not null)
-                    {
-                        Write(pos, _io.PositionType!.Value, r, total - 1 - s.Pad);
-                    }
-                }
-
-                if (mask is not null)
-                {
-                    FillMask(mask, live, total);
-                }
-
-                outputs = RunSession(ids, mask, pos, cache);
-            }
-
-            owner.Dispose();
-            owner = outputs;
-            for (var i = 0; i < cache.Length; i++)
-            {
-                cache[i] = outputs[i + 1];
-            }
-
-            cacheRows = a;
-            var next = new List<SequenceState>(a);
-            liveRows.Clear();
-            for (var r = 0; r < a; r++)
-            {
-                var s = live[r];
-                var logits = LogitsRow(outputs[0], r);
-                if (Accept(s, s.Sampler.Next(logits, out var lp), lp, total))
-                {
-                    next.Add(s);
-                    liveRows.Add(r);
-                }
-            }
-
-            live = next;
+            s.Pad += length - lengthA;
         }
 
-        return owner;
+        foreach (var s in b)
+        {
+            s.Pad += length - lengthB;
+        }
+
+        var elem = _io.CacheType == TensorElementType.Float16 ? 2 : 4;
+        var combined = _io.Layout == KvCacheLayout.Combined;
+        var halves = combined ? 2 : 1;
+        var rows = a.Count + b.Count;
+        var heads = _io.KeyValueHeads;
+        var block = _io.HeadSize * elem; // bytes of one position of one head
+        var result = new OrtValue[cacheA.Length];
+        try
+        {
+            for (var i = 0; i < cacheA.Length; i++)
+            {
+                result[i] = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, _io.CacheType, CacheShape(rows, length));
+                var dst = result[i].GetTensorMutableRawData();
+                dst.Clear();
+                var srcA = cacheA[i].GetTensorMutableRawData();
+                var srcB = cacheB[i].GetTensorMutableRawData();
+                var batchA = (int)cacheA[i].GetTensorTypeAndShape().Shape[combined ? 1 : 0];
+                var batchB = (int)cacheB[i].GetTensorTypeAndShape().Shape[combined ? 1 : 0];
+                for (var h = 0; h < halves; h++)
+                {
+                    for (var r = 0; r < rows; r++)
+                    {
+                        var fromA = r < a.Count;
+                        var src = fromA ? srcA : srcB;
+                        var srcRow = fromA ? r : rowsB[r - a.Count];
+                        var srcLength = fromA ? lengthA : lengthB;
+                        var srcBatch = fromA ? batchA : batchB;
+                        for (var head = 0; head < heads; head++)
+                        {
+                            var from = ((((h * srcBatch) + srcRow) * heads) + head) * srcLength * block;
+                            var to = (((((h * rows) + r) * heads) + head) * length * block) + ((length - srcLength) * block);
+                            src.Slice(from, srcLength * block).CopyTo(dst.Slice(to, srcLength * block));
+                        }
+                    }
+                }
+            }
+        }
+        catch
+        {
+            foreach (var v in result)
+            {
+                v?.Dispose();
+            }
+
+            throw;
+        }
+
+        return new OwnedValues(result);
     }
 
     /// <summary>Records a sampled token; false when the sequence is finished (and completed).</summary>
@@ -268,7 +390,7 @@ internal sealed class DecoderRunner
             return false;
         }
 
-        if (total + 1 >= _config.ContextLength)
+        if (total - s.Pad + 1 >= _config.ContextLength)
         {
             s.Finish(GenerationFinishReason.ContextFull);
             return false;
