@@ -143,6 +143,19 @@ public sealed class OnnxModel : IDisposable
                 "Shorten the prompt or the conversation.");
         }
 
+        if (Interface.VocabSize is { } vocab)
+        {
+            foreach (var id in request.PromptIds)
+            {
+                if ((uint)id >= (uint)vocab)
+                {
+                    throw OnnxErrors.Fail(OnnxErrors.TokenOutOfVocabulary, Tokenizer.File,
+                        $"The prompt has token id {id}, but the decoder's vocabulary has {vocab} ids.",
+                        "The tokenizer does not belong to this model (or the text uses tokens the model was not trained with).");
+                }
+            }
+        }
+
         if (request.MaxNewTokens < 1)
         {
             throw OnnxErrors.Fail(OnnxErrors.BadOption, Folder, $"max new tokens must be at least 1, not {request.MaxNewTokens}.");
