@@ -87,7 +87,7 @@ public sealed class TinyDecoderTests
     public async Task Concurrent_requests_are_batched_together()
     {
         using var temp = new TempFolder();
-        using var model = OnnxModel.Load(TinyDecoderWriter.Write(temp.Sub("m"), new TinyDecoderSpec()), new OnnxModelOptions { BatchWindow = TimeSpan.FromMilliseconds(20) });
+        using var model = OnnxModel.Load(TinyDecoderWriter.Write(temp.Sub("m"), new TinyDecoderSpec()), new OnnxModelOptions { BatchWindow = TimeSpan.FromMilliseconds(200) });
         var tasks = Enumerable.Range(0, 4).Select(i => model.GenerateAsync(Greedy([65 + i, 66], 6))).ToArray();
         var results = await Task.WhenAll(tasks);
 
