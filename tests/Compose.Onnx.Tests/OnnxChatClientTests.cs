@@ -92,6 +92,24 @@ public sealed class OnnxChatClientTests : IDisposable
     }
 
     [Fact]
+    public async Task Leaving_a_stream_early_stops_its_generation()
+    {
+        var client = new OnnxChatClient(_model);
+        await foreach (var update in client.GetStreamingResponseAsync(Hello, new ChatOptions { Temperature = 0, MaxOutputTokens = 200 }))
+        {
+            if (update.Text.Length > 0)
+            {
+                break;
+            }
+        }
+
+        // The abandoned sequence left the batch instead of running to 200 tokens.
+        var next = await _model.GenerateAsync(new Generation.GenerationRequest { PromptIds = [65, 66], MaxNewTokens = 2 });
+        Assert.Equal(2, next.Tokens.Count);
+        Assert.True(_model.Statistics.GeneratedTokens < 150, $"{_model.Statistics.GeneratedTokens} tokens were generated");
+    }
+
+    [Fact]
     public void Client_exposes_metadata_and_model()
     {
         var client = new OnnxChatClient(_model, modelId: "tiny");
