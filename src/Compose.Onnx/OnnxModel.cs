@@ -194,7 +194,18 @@ public sealed class OnnxModel : IDisposable
                 _pending.RemoveRange(0, n);
             }
 
-            _runner.Run(batch, Math.Max(Options.MaxBatch, 1), TakeWaiting);
+            try
+            {
+                _runner.Run(batch, Math.Max(Options.MaxBatch, 1), TakeWaiting);
+            }
+            catch (Exception e)
+            {
+                // Run completes its sequences itself; this only guards the scheduler against a bug there.
+                foreach (var s in batch)
+                {
+                    s.Completion.TrySetException(e);
+                }
+            }
         }
     }
 

@@ -15,6 +15,7 @@ public sealed class RunStatistics
     public TimeSpan SessionRunTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _sessionTicks));
     public long SessionRuns => Interlocked.Read(ref _sessionRuns);
     public long GeneratedTokens => Interlocked.Read(ref _generatedTokens);
+    /// <summary>Prefill runs: one per batch started, plus one per group of requests that joined a running batch.</summary>
     public long Batches => Interlocked.Read(ref _batches);
 
     /// <summary>Wall time the generation thread spent running batches (session runs included).</summary>
