@@ -24,6 +24,7 @@ internal sealed class DecoderRunner
     private readonly OrtValue[] _inputValues;
     private readonly HashSet<int> _eos;
     private readonly RunOptions _runOptions = new();
+    private readonly int _padId;
     private float[] _logitScratch = [];
 
     public DecoderRunner(InferenceSession session, GenAiConfig config, DecoderInterface io, RunStatistics stats, string file)
@@ -49,6 +50,9 @@ internal sealed class DecoderRunner
         _inputValues = new OrtValue[_inputNames.Length];
         _outputNames = [config.Names.Logits, .. io.PresentNames];
         _eos = [.. config.EosTokenIds];
+
+        // Padding is masked out, but it must still be a valid index for the embedding.
+        _padId = config.PadTokenId >= 0 && config.PadTokenId < (io.VocabSize ?? int.MaxValue) ? config.PadTokenId : 0;
     }
 
     /// <summary>
@@ -223,7 +227,7 @@ internal sealed class DecoderRunner
                 {
                     var real = t >= pads[r];
                     var at = (r * length) + t;
-                    Write(ids, _io.IdsType, at, real ? prompts[r][t - pads[r]] : _config.PadTokenId);
+                    Write(ids, _io.IdsType, at, real ? prompts[r][t - pads[r]] : _padId);
                     if (mask is not null)
                     {
                         Write(mask, _io.MaskType!.Value, at, real ? 1 : 0);
