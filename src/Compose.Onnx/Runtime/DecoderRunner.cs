@@ -169,10 +169,11 @@ internal sealed class DecoderRunner
             cacheRows = a;
             var next = new List<SequenceState>(a);
             liveRows.Clear();
+            var shape = LogitsShape(outputs[0]);
             for (var r = 0; r < a; r++)
             {
                 var s = live[r];
-                var logits = LogitsRow(outputs[0], r);
+                var logits = LogitsRow(outputs[0], shape, r);
                 if (Accept(s, s.Sampler.Next(logits, out var lp), lp, total))
                 {
                     next.Add(s);
@@ -264,10 +265,11 @@ internal sealed class DecoderRunner
         var rows = new List<int>(batch.Count);
         try
         {
+            var shape = LogitsShape(outputs[0]);
             for (var i = 0; i < batch.Count; i++)
             {
                 var s = batch[i];
-                var logits = LogitsRow(outputs[0], group[i]);
+                var logits = LogitsRow(outputs[0], shape, group[i]);
                 if (Accept(s, s.Sampler.Next(logits, out var lp), lp, length))
                 {
                     live.Add(s);
@@ -430,11 +432,15 @@ internal sealed class DecoderRunner
         }
     }
 
-    private ReadOnlySpan<float> LogitsRow(OrtValue logits, int row)
+    private static (int Seq, int Vocab) LogitsShape(OrtValue logits)
     {
         var shape = logits.GetTensorTypeAndShape().Shape;
-        var seq = (int)shape[1];
-        var vocab = (int)shape[2];
+        return ((int)shape[1], (int)shape[2]);
+    }
+
+    private ReadOnlySpan<float> LogitsRow(OrtValue logits, (int Seq, int Vocab) shape, int row)
+    {
+        var (seq, vocab) = shape;
         var offset = ((row * seq) + seq - 1) * vocab;
         if (_io.LogitsType == TensorElementType.Float)
         {
