@@ -23,7 +23,10 @@ public sealed class OnnxModelProviderTests : IDisposable
     public void Check_accepts_a_good_spec()
     {
         var provider = new OnnxModelProvider();
-        Assert.Empty(provider.Check(Spec("local", ("path", "models/tiny"), ("chat_format", "chatml"), ("max_batch", "4")), Context));
+        Assert.Empty(provider.Check(Spec("local", ("provider", "onnx"), ("path", "models/tiny"), ("chat_format", "chatml"), ("max_batch", "4")), Context));
+        var unknown = Assert.Single(provider.Check(Spec("local", ("path", "models/tiny"), ("max_bach", "4")), Context));
+        Assert.Equal(DiagnosticSeverity.Warning, unknown.Severity);
+        Assert.Contains("max_batch", unknown.Hint, StringComparison.Ordinal);
         Assert.Equal("onnx", provider.Name);
     }
 
