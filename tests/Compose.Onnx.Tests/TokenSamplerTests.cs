@@ -58,6 +58,20 @@ public sealed class TokenSamplerTests
     }
 
     [Fact]
+    public void Top_p_reaches_into_a_long_flat_tail_when_it_must()
+    {
+        // Token 0 holds half the mass; 20000 tokens share the other half, each far below 1e-4 of token 0.
+        var logits = new float[20001];
+        logits[0] = MathF.Log(0.5f);
+        Array.Fill(logits, MathF.Log(0.5f / 20000), 1, 20000);
+        var sampler = new TokenSampler(new SamplingSettings { Temperature = 1f, TopP = 0.9f, Seed = 4 });
+        var tokens = Enumerable.Range(0, 400).Select(i => sampler.Next(logits, out var lp)).ToList();
+
+        Assert.Contains(0, tokens);
+        Assert.Contains(tokens, t => t > 0);
+    }
+
+    [Fact]
     public void Greedy_takes_the_argmax_and_reports_its_log_probability()
     {
         var sampler = new TokenSampler(SamplingSettings.Greedy);

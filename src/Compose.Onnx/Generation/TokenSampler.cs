@@ -121,8 +121,27 @@ public sealed class TokenSampler
     /// </summary>
     private float TopPThreshold(ReadOnlySpan<float> w, float target)
     {
-        var keys = _keys.AsSpan(0, w.Length);
-        w.CopyTo(keys);
+        // Usually the nucleus lies among the tokens within a factor 1e4 of the most likely one: select among
+        // those only (everything left out is less likely than everything kept, so the answer is the same).
+        var cutoff = TensorPrimitives.Max(w) * 1e-4f;
+        var m = 0;
+        var mass = 0f;
+        foreach (var x in w)
+        {
+            if (x >= cutoff)
+            {
+                _keys[m++] = x;
+                mass += x;
+            }
+        }
+
+        if (mass < target)
+        {
+            w.CopyTo(_keys);
+            m = w.Length;
+        }
+
+        var keys = _keys.AsSpan(0, m);
         int lo = 0, hi = keys.Length;
         var above = 0f; // mass of the tokens already known to be kept (moved before lo)
         while (hi - lo > 1)
