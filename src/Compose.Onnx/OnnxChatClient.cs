@@ -73,15 +73,29 @@ public sealed class OnnxChatClient : IChatClient
             },
         };
 
-        var generation = Model.GenerateAsync(request, cancellationToken);
+        // Cancelled when the caller stops reading early, so the sequence leaves the batch instead of running on.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var generation = Model.GenerateAsync(request, stop.Token);
         _ = generation.ContinueWith(_ => channel.Writer.TryComplete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         var id = Guid.NewGuid().ToString("N");
-        await foreach (var chunk in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        GenerationResult result;
+        try
         {
-            yield return new ChatResponseUpdate(ChatRole.Assistant, chunk) { ResponseId = id, MessageId = id, ModelId = _metadata.DefaultModelId };
+            await foreach (var chunk in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return new ChatResponseUpdate(ChatRole.Assistant, chunk) { ResponseId = id, MessageId = id, ModelId = _metadata.DefaultModelId };
+            }
+
+            result = await generation.ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!generation.IsCompleted)
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+            }
         }
 
-        var result = await generation.ConfigureAwait(false);
         text.Complete();
         var rest = text.TakeChunk();
         yield return new ChatResponseUpdate(ChatRole.Assistant, [new TextContent(rest), new UsageContent(Usage(result))])

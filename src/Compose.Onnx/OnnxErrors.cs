@@ -21,6 +21,7 @@ public static class OnnxErrors
     public const string PromptTooLong = "ONNX011";
     public const string BadOption = "ONNX012";
     public const string RunFailed = "ONNX013";
+    public const string TokenOutOfVocabulary = "ONNX014";
 
     /// <summary>A diagnostic about a file: its location is the file itself.</summary>
     public static Diagnostic InFile(string code, string file, string message, string? hint = null) =>

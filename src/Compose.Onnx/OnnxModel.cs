@@ -93,8 +93,8 @@ public sealed class OnnxModel : IDisposable
     }
 
     /// <summary>Generates one sequence; concurrent calls are batched together (and identical prompts prefilled once).</summary>
-    public Task<GenerationResult> GenerateAsync(GenerationRequest request, CancellationToken cancellationToken = default) =>
-        GenerateBatchAsync([request], cancellationToken).ContinueWith(t => t.Result[0], cancellationToken, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    public async Task<GenerationResult> GenerateAsync(GenerationRequest request, CancellationToken cancellationToken = default) =>
+        (await GenerateBatchAsync([request], cancellationToken).ConfigureAwait(false))[0];
 
     /// <summary>Generates several sequences; they join the same batch (up to <see cref="OnnxModelOptions.MaxBatch"/>).</summary>
     public async Task<IReadOnlyList<GenerationResult>> GenerateBatchAsync(IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken = default)
@@ -143,6 +143,19 @@ public sealed class OnnxModel : IDisposable
                 "Shorten the prompt or the conversation.");
         }
 
+        if (Interface.VocabSize is { } vocab)
+        {
+            foreach (var id in request.PromptIds)
+            {
+                if ((uint)id >= (uint)vocab)
+                {
+                    throw OnnxErrors.Fail(OnnxErrors.TokenOutOfVocabulary, Tokenizer.File,
+                        $"The prompt has token id {id}, but the decoder's vocabulary has {vocab} ids.",
+                        "The tokenizer does not belong to this model (or the text uses tokens the model was not trained with).");
+                }
+            }
+        }
+
         if (request.MaxNewTokens < 1)
         {
             throw OnnxErrors.Fail(OnnxErrors.BadOption, Folder, $"max new tokens must be at least 1, not {request.MaxNewTokens}.");
@@ -153,11 +166,7 @@ public sealed class OnnxModel : IDisposable
     {
         while (true)
         {
-            if (Options.BatchWindow > TimeSpan.Zero)
-            {
-                // Let requests issued together (N samples of one prompt, parallel pipeline branches) join one batch.
-                await Task.Delay(Options.BatchWindow).ConfigureAwait(false);
-            }
+            await GatherAsync().ConfigureAwait(false);
 
             List<SequenceState> batch;
             lock (_lock)
@@ -172,6 +181,11 @@ public sealed class OnnxModel : IDisposable
 
                     _pending.Clear();
                     _workerRunning = false;
+                    if (_disposed)
+                    {
+                        _session.Dispose(); // Dispose() left it to the worker, which was mid-batch
+                    }
+
                     return;
                 }
 
@@ -180,7 +194,78 @@ public sealed class OnnxModel : IDisposable
                 _pending.RemoveRange(0, n);
             }
 
-            _runner.Run(batch);
+            try
+            {
+                _runner.Run(batch, Math.Max(Options.MaxBatch, 1), TakeWaiting);
+            }
+            catch (Exception e)
+            {
+                // Run completes its sequences itself; this only guards the scheduler against a bug there.
+                foreach (var s in batch)
+                {
+                    s.Completion.TrySetException(e);
+                }
+            }
+        }
+    }
+
+    /// <summary>Hands the running batch up to <paramref name="count"/> waiting sequences to join it.</summary>
+    private IReadOnlyList<SequenceState> TakeWaiting(int count)
+    {
+        lock (_lock)
+        {
+            _pending.RemoveAll(s => s.Cancellation.IsCancellationRequested && s.Completion.TrySetCanceled(s.Cancellation));
+            if (_pending.Count == 0 || _disposed)
+            {
+                return [];
+            }
+
+            var n = Math.Min(count, _pending.Count);
+            var taken = _pending.GetRange(0, n);
+            _pending.RemoveRange(0, n);
+            return taken;
+        }
+    }
+
+    /// <summary>
+    /// Lets requests issued together (N samples of one prompt, parallel pipeline branches) join one batch:
+    /// yields until no new request has arrived for a short while, within <see cref="OnnxModelOptions.BatchWindow"/>.
+    /// </summary>
+    private async Task GatherAsync()
+    {
+        var window = Options.BatchWindow;
+        if (window <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var quiet = TimeSpan.FromTicks(Math.Max(1, window.Ticks / 4));
+        var lastChange = start;
+        var seen = -1;
+        while (true)
+        {
+            int count;
+            lock (_lock)
+            {
+                count = _pending.Count;
+            }
+
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (count != seen)
+            {
+                seen = count;
+                lastChange = now;
+            }
+
+            if (count >= Options.MaxBatch
+                || System.Diagnostics.Stopwatch.GetElapsedTime(start, now) >= window
+                || System.Diagnostics.Stopwatch.GetElapsedTime(lastChange, now) >= quiet)
+            {
+                return;
+            }
+
+            await Task.Yield();
         }
     }
 
@@ -196,7 +281,7 @@ public sealed class OnnxModel : IDisposable
             _disposed = true;
             if (_workerRunning)
             {
-                return; // the worker stops at the end of its batch; the session is freed with the process
+                return; // the worker frees the session when its batch ends
             }
         }
 

@@ -17,6 +17,9 @@ public sealed record OnnxModelOptions
     /// <summary>ONNX Runtime intra-op threads; null = the folder's session options or ONNX Runtime's default.</summary>
     public int? IntraOpThreads { get; init; }
 
-    /// <summary>How long the scheduler waits for more requests to join a batch once the first arrives.</summary>
-    public TimeSpan BatchWindow { get; init; } = TimeSpan.FromMilliseconds(1);
+    /// <summary>
+    /// How long the scheduler may wait for more requests to join a batch once the first arrives; it stops
+    /// waiting sooner when none has arrived for a quarter of it, or the batch is full.
+    /// </summary>
+    public TimeSpan BatchWindow { get; init; } = TimeSpan.FromMilliseconds(2);
 }

@@ -18,6 +18,9 @@ namespace Compose.Onnx;
 public sealed class OnnxModelProvider : IModelProvider, IDisposable
 {
     private static readonly string[] KnownKeys = ["path", "chat_format", "execution_provider", "max_batch"];
+
+    /// <summary>Keys every model may carry, whether or not the language strips them from the options.</summary>
+    private static readonly string[] CommonKeys = ["provider", "concurrency", "description", "name"];
     private readonly ConcurrentDictionary<string, Lazy<OnnxModel>> _models = new(StringComparer.Ordinal);
 
     public string Name => "onnx";
@@ -25,7 +28,7 @@ public sealed class OnnxModelProvider : IModelProvider, IDisposable
     public IEnumerable<Diagnostic> Check(ModelSpec spec, ModelProviderContext context)
     {
         var options = spec.Options;
-        foreach (var entry in options.Entries.Where(e => !KnownKeys.Contains(e.Key)))
+        foreach (var entry in options.Entries.Where(e => !KnownKeys.Contains(e.Key) && !CommonKeys.Contains(e.Key)))
         {
             yield return Diagnostic.Warning(OnnxErrors.BadOption, entry.KeyLocation, $"Unknown option '{entry.Key}' for provider onnx.",
                 DidYouMean(entry.Key, KnownKeys) is { } k ? $"Did you mean '{k}'?" : $"Known options: {string.Join(", ", KnownKeys)}.");
@@ -143,6 +146,10 @@ public sealed class OnnxModelProvider : IModelProvider, IDisposable
             for (var j = 1; j <= b.Length; j++)
             {
                 d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1); // a swap of neighbours is one edit
+                }
             }
         }
 

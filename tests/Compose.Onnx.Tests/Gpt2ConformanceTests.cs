@@ -41,4 +41,21 @@ public sealed class Gpt2ConformanceTests
         Assert.Contains("gpt2", text, StringComparison.Ordinal);
         Assert.Contains("combined past_%d", text, StringComparison.Ordinal);
     }
+
+    [SkippableFact]
+    public async Task Chat_client_over_the_provider_reports_tokens_outside_the_model_vocabulary()
+    {
+        var folder = SharedModels.Require("tiny-random-gpt2-fp32");
+        using var provider = new OnnxModelProvider();
+        var spec = new Compose.Language.ModelSpec("gpt2", "onnx",
+            new Compose.Language.SpecMapping([new Compose.Language.SpecEntry("path", default, new Compose.Language.SpecScalar(folder, default))], default), default);
+        var client = provider.Create(spec, new Compose.Models.ModelProviderContext { BaseDirectory = "/", Catalog = Compose.Models.ModelProviderCatalog.Empty });
+
+        // The folder pairs GPT-2's 50k tokenizer with a 1000-id decoder: real text cannot be fed to it.
+        var e = await Assert.ThrowsAsync<Compose.Language.DiagnosticException>(() => client.GetResponseAsync(
+            [new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.User, "Hello")], new Microsoft.Extensions.AI.ChatOptions { MaxOutputTokens = 5, Temperature = 0 }));
+
+        Assert.Equal(OnnxErrors.TokenOutOfVocabulary, e.Diagnostics[0].Code);
+        Assert.EndsWith("tokenizer.json", e.Diagnostics[0].Location.File, StringComparison.Ordinal);
+    }
 }

@@ -62,7 +62,9 @@ internal static class NoCacheReference
                 using var outputs = session.Run(new RunOptions(), inputNames, values, [names.Logits]);
                 var shapeOut = outputs[0].GetTensorTypeAndShape().Shape;
                 var vocab = (int)shapeOut[2];
-                var last = outputs[0].GetTensorDataAsSpan<float>().Slice((int)((shapeOut[1] - 1) * vocab), vocab);
+                var last = io.LogitsType == TensorElementType.Float16
+                    ? [.. outputs[0].GetTensorDataAsSpan<Float16>().Slice((int)((shapeOut[1] - 1) * vocab), vocab).ToArray().Select(h => (float)h)]
+                    : outputs[0].GetTensorDataAsSpan<float>().Slice((int)((shapeOut[1] - 1) * vocab), vocab).ToArray();
                 var best = 0;
                 for (var i = 1; i < vocab; i++)
                 {

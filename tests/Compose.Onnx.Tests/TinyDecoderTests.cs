@@ -34,11 +34,12 @@ public sealed class TinyDecoderTests
     }
 
     [Fact]
-    public async Task Float16_cache_runs_and_first_token_matches()
+    public async Task Float16_cache_and_logits_run_and_first_token_matches()
     {
         using var temp = new TempFolder();
-        using var model = OnnxModel.Load(TinyDecoderWriter.Write(temp.Sub("m"), new TinyDecoderSpec { Float16Cache = true }));
+        using var model = OnnxModel.Load(TinyDecoderWriter.Write(temp.Sub("m"), new TinyDecoderSpec { Float16Cache = true, Float16Logits = true }));
         Assert.Equal(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16, model.Interface.CacheType);
+        Assert.Equal(Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16, model.Interface.LogitsType);
 
         var result = await model.GenerateAsync(Greedy(Prompt, 12));
 
@@ -86,7 +87,7 @@ public sealed class TinyDecoderTests
     public async Task Concurrent_requests_are_batched_together()
     {
         using var temp = new TempFolder();
-        using var model = OnnxModel.Load(TinyDecoderWriter.Write(temp.Sub("m"), new TinyDecoderSpec()), new OnnxModelOptions { BatchWindow = TimeSpan.FromMilliseconds(20) });
+        using var model = OnnxModel.Load(TinyDecoderWriter.Write(temp.Sub("m"), new TinyDecoderSpec()), new OnnxModelOptions { BatchWindow = TimeSpan.FromMilliseconds(200) });
         var tasks = Enumerable.Range(0, 4).Select(i => model.GenerateAsync(Greedy([65 + i, 66], 6))).ToArray();
         var results = await Task.WhenAll(tasks);
 
@@ -103,5 +104,63 @@ public sealed class TinyDecoderTests
 
         Assert.Equal(GenerationFinishReason.ContextFull, result.FinishReason);
         Assert.Equal(16 - Prompt.Length, result.Tokens.Count);
+    }
+
+    [Fact]
+    public async Task Cancelling_one_sequence_leaves_the_others_running()
+    {
+        using var temp = new TempFolder();
+        using var model = OnnxModel.Load(TinyDecoderWriter.Write(temp.Sub("m"), new TinyDecoderSpec()));
+        using var cts = new CancellationTokenSource();
+        var cancelled = model.GenerateAsync(Greedy(Prompt, 50) with { Observer = (_, _) => { cts.Cancel(); return true; } }, cts.Token);
+        var other = model.GenerateAsync(Greedy(Prompt, 20));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        Assert.Equal(20, (await other).Tokens.Count);
+    }
+
+    [Theory]
+    [InlineData(KvCacheLayout.Separate)]
+    [InlineData(KvCacheLayout.Combined)]
+    public async Task A_request_arriving_mid_generation_joins_the_running_batch(KvCacheLayout layout)
+    {
+        using var temp = new TempFolder();
+        using var model = OnnxModel.Load(TinyDecoderWriter.Write(temp.Sub("m"), new TinyDecoderSpec { Layout = layout }));
+        int[] longPrompt = [65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76];
+        int[] shortPrompt = [TinyDecoderWriter.ImStart, 90];
+        Task<Generation.GenerationResult>? joined = null;
+        var seen = 0;
+        var joinedTokens = 0;
+        var longTokensWhenJoinedFinished = -1;
+        var running = model.GenerateAsync(Greedy(longPrompt, 40) with
+        {
+            Observer = (_, _) =>
+            {
+                if (++seen == 5)
+                {
+                    joined = model.GenerateAsync(Greedy(shortPrompt, 6) with
+                    {
+                        // Observers run on the generation thread, so this sees the long sequence's progress exactly.
+                        Observer = (_, _) =>
+                        {
+                            if (++joinedTokens == 6)
+                            {
+                                longTokensWhenJoinedFinished = seen;
+                            }
+
+                            return true;
+                        },
+                    });
+                }
+
+                return true;
+            },
+        });
+
+        var first = await running;
+        var second = await joined!;
+        Assert.Equal(NoCacheReference.Greedy(model, longPrompt, 40), first.Tokens);
+        Assert.Equal(NoCacheReference.Greedy(model, shortPrompt, 6), second.Tokens);
+        Assert.InRange(longTokensWhenJoinedFinished, 6, 39); // it ran alongside, not after, the long sequence
     }
 }

@@ -14,6 +14,7 @@ public sealed class TokenSampler
     private float[] _scratch = [];
     private int[] _indices = [];
     private float[] _weights = [];
+    private float[] _keys = [];
 
     public TokenSampler(SamplingSettings settings)
     {
@@ -49,11 +50,18 @@ public sealed class TokenSampler
         {
             _indices = new int[v];
             _weights = new float[v];
+            _keys = new float[v];
         }
 
+        // Unnormalized probabilities at the temperature: over all tokens (vectorized) or the top k.
         var idx = _indices.AsSpan(0, k);
+        var w = _weights.AsSpan(0, k);
+        var invT = 1f / _settings.Temperature;
         if (k == v)
         {
+            TensorPrimitives.Subtract(logits, TensorPrimitives.Max(logits), w);
+            TensorPrimitives.Multiply(w, invT, w);
+            TensorPrimitives.Exp(w, w);
             for (var i = 0; i < v; i++)
             {
                 idx[i] = i;
@@ -62,46 +70,41 @@ public sealed class TokenSampler
         else
         {
             SelectTopK(logits, idx);
-        }
-
-        // Softmax at the temperature over the candidates.
-        var w = _weights.AsSpan(0, k);
-        var max = float.NegativeInfinity;
-        foreach (var i in idx)
-        {
-            max = Math.Max(max, logits[i]);
-        }
-
-        var t = _settings.Temperature;
-        for (var j = 0; j < k; j++)
-        {
-            w[j] = MathF.Exp((logits[idx[j]] - max) / t);
-        }
-
-        var n = k;
-        var total = TensorPrimitives.Sum<float>(w);
-        if (_settings.TopP is > 0f and < 1f)
-        {
-            // Most likely first; keep the shortest prefix whose mass reaches p.
-            w.Sort(idx, static (a, b) => b.CompareTo(a));
-            var target = _settings.TopP * total;
-            var cumulative = 0f;
-            n = 0;
-            while (n < k)
+            var max = float.NegativeInfinity;
+            foreach (var i in idx)
             {
-                cumulative += w[n++];
-                if (cumulative >= target)
-                {
-                    break;
-                }
+                max = Math.Max(max, logits[i]);
             }
 
-            total = cumulative;
+            for (var j = 0; j < k; j++)
+            {
+                w[j] = MathF.Exp((logits[idx[j]] - max) * invT);
+            }
         }
 
-        var r = (float)(_random.NextDouble() * total);
-        for (var j = 0; j < n; j++)
+        var total = TensorPrimitives.Sum<float>(w);
+        var floor = 0f;
+        if (_settings.TopP is > 0f and < 1f)
         {
+            floor = TopPThreshold(w, _settings.TopP * total);
+            total = 0f;
+            foreach (var x in w)
+            {
+                total += x >= floor ? x : 0f;
+            }
+        }
+
+        // Draw among the kept candidates (weight at or above the floor) in index order.
+        var r = (float)(_random.NextDouble() * total);
+        var last = -1;
+        for (var j = 0; j < k; j++)
+        {
+            if (w[j] < floor)
+            {
+                continue;
+            }
+
+            last = j;
             r -= w[j];
             if (r < 0f)
             {
@@ -109,7 +112,83 @@ public sealed class TokenSampler
             }
         }
 
-        return idx[n - 1];
+        return idx[last];
+    }
+
+    /// <summary>
+    /// The weight of the least likely token in the smallest set of most likely tokens whose mass reaches
+    /// <paramref name="target"/>: a quickselect over a copy of the weights, so nothing is fully sorted.
+    /// </summary>
+    private float TopPThreshold(ReadOnlySpan<float> w, float target)
+    {
+        // Usually the nucleus lies among the tokens within a factor 1e4 of the most likely one: select among
+        // those only (everything left out is less likely than everything kept, so the answer is the same).
+        var cutoff = TensorPrimitives.Max(w) * 1e-4f;
+        var m = 0;
+        var mass = 0f;
+        foreach (var x in w)
+        {
+            if (x >= cutoff)
+            {
+                _keys[m++] = x;
+                mass += x;
+            }
+        }
+
+        if (mass < target)
+        {
+            w.CopyTo(_keys);
+            m = w.Length;
+        }
+
+        var keys = _keys.AsSpan(0, m);
+        int lo = 0, hi = keys.Length;
+        var above = 0f; // mass of the tokens already known to be kept (moved before lo)
+        while (hi - lo > 1)
+        {
+            var pivot = keys[lo + ((hi - lo) / 2)];
+
+            // Three-way partition of keys[lo..hi): greater | equal | smaller.
+            int gt = lo, i = lo, lt = hi;
+            float greater = 0f, equal = 0f;
+            while (i < lt)
+            {
+                var x = keys[i];
+                if (x > pivot)
+                {
+                    greater += x;
+                    (keys[gt], keys[i]) = (keys[i], keys[gt]);
+                    gt++;
+                    i++;
+                }
+                else if (x < pivot)
+                {
+                    lt--;
+                    (keys[lt], keys[i]) = (keys[i], keys[lt]);
+                }
+                else
+                {
+                    equal += x;
+                    i++;
+                }
+            }
+
+            if (above + greater >= target)
+            {
+                hi = gt;
+            }
+            else if (above + greater + equal >= target)
+            {
+                return pivot;
+            }
+            else
+            {
+                above += greater + equal;
+                lo = lt;
+            }
+        }
+
+        return lo < keys.Length ? keys[lo] : 0f;
     }
 
     /// <summary>Fills <paramref name="dest"/> with the indices of the largest logits (a min-heap on the k best).</summary>

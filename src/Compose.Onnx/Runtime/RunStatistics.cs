@@ -10,11 +10,16 @@ public sealed class RunStatistics
     private long _generatedTokens;
     private long _batches;
     private long _prefills;
+    private long _batchTicks;
 
     public TimeSpan SessionRunTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _sessionTicks));
     public long SessionRuns => Interlocked.Read(ref _sessionRuns);
     public long GeneratedTokens => Interlocked.Read(ref _generatedTokens);
+    /// <summary>Prefill runs: one per batch started, plus one per group of requests that joined a running batch.</summary>
     public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>Wall time the generation thread spent running batches (session runs included).</summary>
+    public TimeSpan BatchTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _batchTicks));
 
     /// <summary>Prompt prefills run (a prompt shared by several sequences in one batch counts once).</summary>
     public long Prefills => Interlocked.Read(ref _prefills);
@@ -26,6 +31,7 @@ public sealed class RunStatistics
         Interlocked.Exchange(ref _generatedTokens, 0);
         Interlocked.Exchange(ref _batches, 0);
         Interlocked.Exchange(ref _prefills, 0);
+        Interlocked.Exchange(ref _batchTicks, 0);
     }
 
     internal void AddRun(long ticks)
@@ -33,6 +39,8 @@ public sealed class RunStatistics
         Interlocked.Add(ref _sessionTicks, ticks);
         Interlocked.Increment(ref _sessionRuns);
     }
+
+    internal void AddBatchTime(long ticks) => Interlocked.Add(ref _batchTicks, ticks);
 
     internal void AddTokens(int n) => Interlocked.Add(ref _generatedTokens, n);
 

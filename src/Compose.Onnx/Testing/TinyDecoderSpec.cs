@@ -21,6 +21,7 @@ public sealed record TinyDecoderSpec
     public KvCacheLayout Layout { get; init; } = KvCacheLayout.Separate;
     public bool Int32Ids { get; init; }
     public bool Float16Cache { get; init; }
+    public bool Float16Logits { get; init; }
     public bool PositionIds { get; init; } = true;
 
     /// <summary>Store the weights in model.onnx.data next to model.onnx.</summary>

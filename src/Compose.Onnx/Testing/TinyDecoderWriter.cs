@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Compose.Onnx.Config;
@@ -150,8 +149,13 @@ public static class TinyDecoderWriter
             }
         }
 
-        g.Node("MatMul", [h, g.Weights("lm_head", Random(rng, e * s.Vocab, 4f * w), e, s.Vocab)], "logits");
-        g.Output("logits", OnnxGraphBuilder.Float, "batch", "seq", s.Vocab);
+        var logits = g.Node("MatMul", [h, g.Weights("lm_head", Random(rng, e * s.Vocab, 4f * w), e, s.Vocab)], s.Float16Logits ? null : "logits");
+        if (s.Float16Logits)
+        {
+            g.Node("Cast", [logits], "logits", OnnxGraphBuilder.IntAttr("to", OnnxGraphBuilder.Float16));
+        }
+
+        g.Output("logits", s.Float16Logits ? OnnxGraphBuilder.Float16 : OnnxGraphBuilder.Float, "batch", "seq", s.Vocab);
         g.Save(path, externalThreshold: s.ExternalData ? 1024 : null);
     }
 
@@ -280,6 +284,4 @@ public static class TinyDecoderWriter
 
         return chars;
     }
-
-    internal static string Invariant(int v) => v.ToString(CultureInfo.InvariantCulture);
 }
