@@ -14,6 +14,7 @@ public static class ComposeApp
             GraphCommand.Create(console),
             RunCommand.Create(console),
             ModelsCommand.Create(console),
+            ServeCommand.Create(console),
         };
         return root;
     }

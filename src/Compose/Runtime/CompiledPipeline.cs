@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Compose.Compilation;
 using Compose.Language;
 using Compose.Models;
@@ -33,7 +34,16 @@ public sealed class CompiledPipeline : IChatClient
         _nodes = nodes;
         _layers = [.. Enumerable.Range(0, graph.LayerCount)
             .Select(l => nodes.Select((n, i) => (n.Item1.Layer, i)).Where(x => x.Layer == l).Select(x => x.i).ToImmutableArray())];
+        StreamsFinalLayer = _layers.Length > 0 && _layers[^1].Length == 1 && MakesOneCall(nodes[_layers[^1][0]].Item1);
     }
+
+    /// <summary>
+    /// True when <see cref="GetStreamingResponseAsync"/> streams the final technique's tokens as the
+    /// model writes them: the last layer is one <c>generate</c> (one model, <c>samples: 1</c>) or one
+    /// <c>fuse</c> (<c>samples: 1</c>), so its single call is the answer. Earlier layers run as usual.
+    /// Other shapes run the whole pipeline, then stream the answer.
+    /// </summary>
+    public bool StreamsFinalLayer { get; }
 
     public PipelineGraph Graph { get; }
 
@@ -113,9 +123,11 @@ public sealed class CompiledPipeline : IChatClient
     /// Answers one question. Model errors and budget exhaustion do not throw: they come back in the
     /// result (a budget stop returns the best result so far, flagged). Cancellation throws.
     /// </summary>
-    public async Task<RunResult> RunAsync(Question question, RunOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<RunResult> RunAsync(Question question, RunOptions? options = null, CancellationToken cancellationToken = default) =>
+        RunCoreAsync(question, options ?? RunOptions.Default, null, cancellationToken);
+
+    private async Task<RunResult> RunCoreAsync(Question question, RunOptions options, ChannelWriter<ChatResponseUpdate>? finalStream, CancellationToken cancellationToken)
     {
-        options ??= RunOptions.Default;
         var trace = options.Trace;
         var budget = new QuestionBudget(options.Budget ?? Spec.Budget, QuestionScope.Current?.Budget);
         var started = Stopwatch.GetTimestamp();
@@ -136,7 +148,8 @@ public sealed class CompiledPipeline : IChatClient
             using var layerActivity = ComposeTelemetry.Source.StartActivity("compose.layer");
             layerActivity?.SetTag("compose.layer", layer);
             var input = current;
-            var tasks = _layers[layer].Select(i => RunNode(i, question, input, options, cancellationToken)).ToArray();
+            var stream = layer == _layers.Length - 1 ? finalStream : null;
+            var tasks = _layers[layer].Select(i => RunNode(i, question, input, options, stream, cancellationToken)).ToArray();
             try
             {
                 var outputs = await Task.WhenAll(tasks).ConfigureAwait(false);
@@ -211,18 +224,29 @@ public sealed class CompiledPipeline : IChatClient
         return result;
     }
 
-    private async Task<ImmutableArray<Candidate>> RunNode(int index, Question question, ImmutableArray<Candidate> input, RunOptions options, CancellationToken ct)
+    private async Task<ImmutableArray<Candidate>> RunNode(
+        int index, Question question, ImmutableArray<Candidate> input, RunOptions options, ChannelWriter<ChatResponseUpdate>? stream, CancellationToken ct)
     {
         var (node, technique, templates) = _nodes[index];
         using var activity = ComposeTelemetry.Source.StartActivity("compose.technique");
         activity?.SetTag("compose.node", node.Id);
         activity?.SetTag("compose.technique", node.Spec.Kind);
         activity?.SetTag("compose.candidates_in", input.Length);
-        var context = new TechniqueContext(question, node, input, templates, Spec.Defaults, _models, options.Seed, options.Trace, (options.Budget ?? Spec.Budget).Prices);
+        var context = new TechniqueContext(question, node, input, templates, Spec.Defaults, _models, options.Seed, options.Trace, (options.Budget ?? Spec.Budget).Prices)
+        {
+            FinalStream = stream,
+        };
         var output = await technique.RunAsync(context, ct).ConfigureAwait(false);
         activity?.SetTag("compose.candidates_out", output.Length);
         return output;
     }
+
+    private static bool MakesOneCall(GraphNode node) => node.Spec switch
+    {
+        GenerateSpec g => g.Samples * node.ResolvedModels.Length == 1,
+        FuseSpec f => f.Samples == 1,
+        _ => false,
+    };
 
     private static string Describe(Exception ex) => ex switch
     {
@@ -245,32 +269,129 @@ public sealed class CompiledPipeline : IChatClient
         return new ChatResponse(new ChatMessage(ChatRole.Assistant, result.Answer))
         {
             ModelId = Spec.Name,
-            FinishReason = result.BudgetExhausted ? ChatFinishReason.Length : ChatFinishReason.Stop,
-            Usage = new UsageDetails
-            {
-                InputTokenCount = result.Usage.InputTokens,
-                OutputTokenCount = result.Usage.OutputTokens,
-                TotalTokenCount = result.Usage.TotalTokens,
-            },
-            AdditionalProperties = new AdditionalPropertiesDictionary
-            {
-                ["compose.calls"] = result.Usage.Calls,
-                ["compose.budget_exhausted"] = result.BudgetExhausted,
-                ["compose.candidates"] = result.AllCandidates.Length,
-            },
+            FinishReason = FinishReason(result),
+            Usage = UsageOf(result),
+            AdditionalProperties = PropertiesOf(result),
         };
     }
 
-    /// <summary>Runs the pipeline, then streams the final answer (the final technique's output) as updates.</summary>
+    /// <summary>
+    /// Streams the final answer. When <see cref="StreamsFinalLayer"/> is true, the final technique's
+    /// single call streams its tokens through as the model writes them (earlier layers run first, as
+    /// usual); otherwise the pipeline runs to the end and the answer comes as updates. The last update
+    /// carries the whole run's usage (a <see cref="UsageContent"/>) and the finish reason; the inner
+    /// call's own usage updates are not passed through, so the usage is counted once.
+    /// </summary>
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        foreach (var update in response.ToChatResponseUpdates())
+        if (!StreamsFinalLayer)
         {
-            yield return update;
+            var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+            foreach (var update in response.ToChatResponseUpdates())
+            {
+                yield return update;
+            }
+
+            yield break;
+        }
+
+        var question = Question.FromMessages(messages);
+        var channel = Channel.CreateUnbounded<ChatResponseUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var run = RunStreamingAsync(question, ToRunOptions(options), channel.Writer, stop.Token);
+        var responseId = Guid.NewGuid().ToString("N");
+        var streamedText = false;
+        try
+        {
+            await foreach (var update in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var contents = update.Contents.Where(c => c is not UsageContent).ToList();
+                if (contents.Count == 0)
+                {
+                    continue;
+                }
+
+                streamedText |= contents.OfType<TextContent>().Any(t => t.Text.Length > 0);
+                yield return new ChatResponseUpdate(ChatRole.Assistant, contents)
+                {
+                    ModelId = Spec.Name,
+                    ResponseId = responseId,
+                    MessageId = responseId,
+                    CreatedAt = update.CreatedAt,
+                };
+            }
+        }
+        finally
+        {
+            if (!run.IsCompleted)
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+                try
+                {
+                    await run.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The consumer stopped reading: the run was cancelled on its behalf.
+                }
+            }
+        }
+
+        var result = await run.ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new PipelineRunException(Spec.Name, result);
+        }
+
+        var last = new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(UsageOf(result))])
+        {
+            ModelId = Spec.Name,
+            ResponseId = responseId,
+            MessageId = responseId,
+            FinishReason = FinishReason(result),
+            AdditionalProperties = PropertiesOf(result),
+        };
+        if (!streamedText)
+        {
+            // The final call did not run (the budget stopped the run earlier): the answer is the best so far.
+            last.Contents.Insert(0, new TextContent(result.Answer));
+        }
+
+        yield return last;
+    }
+
+    private async Task<RunResult> RunStreamingAsync(Question question, RunOptions options, ChannelWriter<ChatResponseUpdate> stream, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        try
+        {
+            var result = await RunCoreAsync(question, options, stream, cancellationToken).ConfigureAwait(false);
+            stream.TryComplete();
+            return result;
+        }
+        catch (Exception ex)
+        {
+            stream.TryComplete(ex);
+            throw;
         }
     }
+
+    private static ChatFinishReason FinishReason(RunResult result) => result.BudgetExhausted ? ChatFinishReason.Length : ChatFinishReason.Stop;
+
+    private static UsageDetails UsageOf(RunResult result) => new()
+    {
+        InputTokenCount = result.Usage.InputTokens,
+        OutputTokenCount = result.Usage.OutputTokens,
+        TotalTokenCount = result.Usage.TotalTokens,
+    };
+
+    private static AdditionalPropertiesDictionary PropertiesOf(RunResult result) => new()
+    {
+        ["compose.calls"] = result.Usage.Calls,
+        ["compose.budget_exhausted"] = result.BudgetExhausted,
+        ["compose.candidates"] = result.AllCandidates.Length,
+    };
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceKey is null && serviceType.IsInstanceOfType(this) ? this
@@ -289,13 +410,22 @@ public sealed class CompiledPipeline : IChatClient
     {
         var run = new RunOptions { Seed = options?.Seed ?? 0 };
         if (options?.AdditionalProperties is { } props
-            && props.TryGetValue("compose.max_calls", out var maxCalls) && maxCalls is int calls)
+            && props.TryGetValue("compose.max_calls", out var maxCalls) && AsCallCount(maxCalls) is int calls)
         {
             run = run with { Budget = new BudgetSpec { MaxCalls = calls } };
         }
 
         return run;
     }
+
+    /// <summary>A call count given as any integer type (or a JSON number, as hosts that read JSON pass it).</summary>
+    private static int? AsCallCount(object? value) => value switch
+    {
+        int i => i,
+        long l when l is >= 0 and <= int.MaxValue => (int)l,
+        System.Text.Json.JsonElement { ValueKind: System.Text.Json.JsonValueKind.Number } e when e.TryGetInt32(out var j) => j,
+        _ => null,
+    };
 }
 
 /// <summary>A pipeline used as a chat client could not answer.</summary>

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Threading.Channels;
 using Compose.Compilation;
 using Compose.Language;
 using Compose.Prompts;
@@ -55,6 +56,13 @@ public sealed class TechniqueContext
 
     public long RunSeed { get; }
 
+    /// <summary>
+    /// When set, this node's own model call (purpose = the technique's kind) streams: each update is
+    /// written here as it arrives, and the reply is assembled from the updates. Set by
+    /// <see cref="CompiledPipeline"/> only for a final layer that makes exactly one such call.
+    /// </summary>
+    internal ChannelWriter<ChatResponseUpdate>? FinalStream { get; init; }
+
     /// <summary>The model this node calls (its first resolved model).</summary>
     public string Model => Node.ResolvedModels.Length > 0 ? Node.ResolvedModels[0] : "default";
 
@@ -109,7 +117,9 @@ public sealed class TechniqueContext
         ChatResponse response;
         try
         {
-            response = await client.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+            response = FinalStream is { } stream && purpose == Node.Spec.Kind
+                ? await StreamAsync(client, messages, options, stream, cancellationToken).ConfigureAwait(false)
+                : await client.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -137,6 +147,19 @@ public sealed class TechniqueContext
         }
 
         return new ModelReply(text, new Usage(1, input, output, cost), logprob, model);
+    }
+
+    private static async Task<ChatResponse> StreamAsync(
+        IChatClient client, List<ChatMessage> messages, ChatOptions options, ChannelWriter<ChatResponseUpdate> stream, CancellationToken cancellationToken)
+    {
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var update in client.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+        {
+            updates.Add(update);
+            await stream.WriteAsync(update, cancellationToken).ConfigureAwait(false);
+        }
+
+        return updates.ToChatResponse();
     }
 
     private static List<TraceMessage> ToTrace(List<ChatMessage> messages) =>

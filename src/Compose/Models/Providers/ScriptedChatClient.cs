@@ -13,7 +13,7 @@ public sealed record ScriptedRule(Regex When, ImmutableArray<string> Replies);
 /// the last user message answers; with several replies, the call's seed picks one (same seed, same
 /// reply). Tokens are counted as characters / 4. An optional fixed latency simulates a real model.
 /// </summary>
-public sealed class ScriptedChatClient(ImmutableArray<ScriptedRule> rules, string? fallback, TimeSpan latency, string modelId) : IChatClient
+public sealed partial class ScriptedChatClient(ImmutableArray<ScriptedRule> rules, string? fallback, TimeSpan latency, string modelId) : IChatClient
 {
     public ImmutableArray<ScriptedRule> Rules { get; } = rules;
 
@@ -64,11 +64,22 @@ public sealed class ScriptedChatClient(ImmutableArray<ScriptedRule> rules, strin
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        // Word by word, as a real model streams tokens; the usage comes in the last update.
         var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        foreach (var update in response.ToChatResponseUpdates())
+        var id = Guid.NewGuid().ToString("N");
+        foreach (Match word in Words().Matches(response.Text))
         {
-            yield return update;
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return new ChatResponseUpdate(ChatRole.Assistant, word.Value) { ModelId = modelId, ResponseId = id, MessageId = id };
         }
+
+        yield return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(response.Usage!)])
+        {
+            ModelId = modelId,
+            ResponseId = id,
+            MessageId = id,
+            FinishReason = response.FinishReason,
+        };
     }
 
     /// <summary>The reply to <paramref name="prompt"/> for a call with <paramref name="seed"/>.</summary>
@@ -103,6 +114,10 @@ public sealed class ScriptedChatClient(ImmutableArray<ScriptedRule> rules, strin
     public void Dispose()
     {
     }
+
+    /// <summary>A word with the spaces before it.</summary>
+    [GeneratedRegex(@"\s*\S+|\s+$")]
+    private static partial Regex Words();
 
     private static long Tokens(int chars) => Math.Max(1, (chars + 3) / 4);
 

@@ -1,0 +1,153 @@
+using System.Collections.Immutable;
+using System.CommandLine;
+using Compose.Language;
+using Compose.Runtime;
+using Compose.Serving;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Compose.Cli.Commands;
+
+/// <summary>
+/// <c>compose serve FILES... --urls http://127.0.0.1:PORT</c>: serve pipelines as an OpenAI-compatible
+/// model endpoint (one model per pipeline, named after it) until SIGINT/SIGTERM.
+/// </summary>
+internal static class ServeCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var files = new Argument<string[]>("files") { Description = "The pipeline files to serve; each is a model named after its pipeline.", Arity = ArgumentArity.OneOrMore };
+        var urls = new Option<string>("--urls") { Description = "Where to listen (default http://127.0.0.1:8000; several separated by ';').", DefaultValueFactory = _ => "http://127.0.0.1:8000" };
+        var apiKeyEnv = new Option<string?>("--api-key-env") { Description = "Require 'Authorization: Bearer KEY', KEY read from this environment variable." };
+        var maxConcurrency = new Option<int>("--max-concurrency") { Description = "Chat completions running at once (default 64); more wait in a queue.", DefaultValueFactory = _ => 64 };
+        var queueLimit = new Option<int>("--queue-limit") { Description = "Requests that may wait for a slot (default 512); beyond it: 429.", DefaultValueFactory = _ => 512 };
+        var maxRequestBytes = new Option<long>("--max-request-bytes") { Description = "Largest request body (default 1048576); larger: 413.", DefaultValueFactory = _ => 1024 * 1024 };
+        var logFormat = new Option<string>("--log-format") { Description = "Console log format: text or json.", DefaultValueFactory = _ => "text" };
+        logFormat.AcceptOnlyFromAmong("text", "json");
+        var logLevel = new Option<LogLevel>("--log-level") { Description = "Least severe log level: Trace, Debug, Information, Warning, Error.", DefaultValueFactory = _ => LogLevel.Information };
+        var models = CommandSupport.ModelsOption();
+        var command = new Command("serve", "Serve pipelines as an OpenAI-compatible endpoint: /v1/chat/completions (streaming and not) and /v1/models.")
+        {
+            files, urls, apiKeyEnv, maxConcurrency, queueLimit, maxRequestBytes, logFormat, logLevel, models,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var problems = new List<Diagnostic>();
+            string? apiKey = null;
+            if (parse.GetValue(apiKeyEnv) is { } variable)
+            {
+                apiKey = console.Environment(variable);
+                if (string.IsNullOrEmpty(apiKey))
+                {
+                    problems.Add(Diagnostic.Error(ServingDiagnosticCodes.ApiKeyMissing, new SourceLocation("--api-key-env", 0, 0),
+                        $"the environment variable '{variable}' (--api-key-env) is not set or empty", $"Set it to the key clients must send, e.g. export {variable}=...; the key is never printed."));
+                }
+            }
+
+            var options = new ServeOptions
+            {
+                Urls = parse.GetValue(urls)!,
+                ApiKey = apiKey,
+                MaxConcurrentRequests = parse.GetValue(maxConcurrency),
+                QueueLimit = parse.GetValue(queueLimit),
+                MaxRequestBodyBytes = parse.GetValue(maxRequestBytes),
+                JsonLogs = parse.GetValue(logFormat) == "json",
+                LogLevel = parse.GetValue(logLevel),
+            };
+            problems.AddRange(CheckLimits(options));
+            var (bindings, bindingProblems) = CommandSupport.ReadModels(parse.GetValue(models));
+            problems.AddRange(bindingProblems);
+            if (problems.Any(d => d.IsError))
+            {
+                DiagnosticPrinter.Print(console.Error, problems);
+                return ExitCodes.BadInput;
+            }
+
+            var pipelines = new List<CompiledPipeline>();
+            try
+            {
+                foreach (var path in parse.GetValue(files)!)
+                {
+                    var (pipeline, diagnostics) = PipelineFactory.Load(path, ProviderSetup.Catalog, context: CommandSupport.Context(path, console), models: bindings);
+                    problems.AddRange(diagnostics);
+                    if (pipeline is null)
+                    {
+                        continue;
+                    }
+
+                    if (pipelines.Find(p => p.Spec.Name == pipeline.Spec.Name) is { } same)
+                    {
+                        problems.Add(Diagnostic.Error(ServingDiagnosticCodes.DuplicateModel, pipeline.Spec.Location,
+                            $"two pipelines are named '{pipeline.Spec.Name}' (the other is {same.Spec.Location.File}); each served pipeline is a model named after it",
+                            "Give each pipeline a distinct 'name:'."));
+                        pipeline.Dispose();
+                        continue;
+                    }
+
+                    pipelines.Add(pipeline);
+                }
+
+                DiagnosticPrinter.Print(console.Error, problems);
+                if (problems.Any(d => d.IsError))
+                {
+                    return ExitCodes.BadInput;
+                }
+
+                return await ServeAsync(console, pipelines, options, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                foreach (var pipeline in pipelines)
+                {
+                    pipeline.Dispose();
+                }
+            }
+        });
+        return command;
+    }
+
+    private static IEnumerable<Diagnostic> CheckLimits(ServeOptions options)
+    {
+        var at = new SourceLocation("compose serve", 0, 0);
+        if (options.MaxConcurrentRequests is < 1 or > 100_000)
+        {
+            yield return Diagnostic.Error(ServingDiagnosticCodes.BadLimit, at, "--max-concurrency must be between 1 and 100000", "For example: --max-concurrency 64");
+        }
+
+        if (options.QueueLimit is < 0 or > 1_000_000)
+        {
+            yield return Diagnostic.Error(ServingDiagnosticCodes.BadLimit, at, "--queue-limit must be between 0 and 1000000", "For example: --queue-limit 512");
+        }
+
+        if (options.MaxRequestBodyBytes < 1024)
+        {
+            yield return Diagnostic.Error(ServingDiagnosticCodes.BadLimit, at, "--max-request-bytes must be at least 1024", "For example: --max-request-bytes 1048576");
+        }
+    }
+
+    private static async Task<int> ServeAsync(CliConsole console, IReadOnlyList<CompiledPipeline> pipelines, ServeOptions options, CancellationToken ct)
+    {
+        var app = ComposeServer.Build(pipelines, options);
+        await using (app.ConfigureAwait(false))
+        {
+            try
+            {
+                await app.StartAsync(ct).ConfigureAwait(false);
+            }
+            catch (IOException ex)
+            {
+                await console.Error.WriteLineAsync($"compose: cannot listen on {options.Urls}: {ex.Message}").ConfigureAwait(false);
+                return ExitCodes.BadInput;
+            }
+
+            await console.Out.WriteLineAsync($"compose serve: listening on {string.Join(", ", app.Urls)} (models: {string.Join(", ", pipelines.Select(p => p.Spec.Name))})").ConfigureAwait(false);
+            await console.Out.FlushAsync(ct).ConfigureAwait(false);
+
+            // SIGINT/SIGTERM stop the host: in-flight requests finish, new ones are refused.
+            await app.WaitForShutdownAsync(ct).ConfigureAwait(false);
+        }
+
+        await console.Out.WriteLineAsync("compose serve: stopped").ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,19 @@
+using Compose.Models;
+using Compose.Runtime;
+
+namespace Compose.SemanticKernel;
+
+/// <summary>How a pipeline file is loaded into a Semantic Kernel app.</summary>
+public sealed record ComposePipelineOptions
+{
+    public static ComposePipelineOptions Default { get; } = new();
+
+    /// <summary>A YAML file with <c>models:</c> bound over the pipeline's models of the same name (like <c>compose run --models</c>).</summary>
+    public string? ModelsFile { get; init; }
+
+    /// <summary>The providers pipelines may use; by default the standard ones plus <c>provider: host</c>.</summary>
+    public ModelProviderCatalog Catalog { get; init; } = ComposeSemanticKernel.Catalog;
+
+    /// <summary>How model stacks are built (outer middleware, telemetry).</summary>
+    public PipelineBuildOptions Build { get; init; } = PipelineBuildOptions.Default;
+}

@@ -1,0 +1,49 @@
+using System.Collections.Immutable;
+using Compose.Language;
+using Compose.Models;
+using Compose.Models.Providers;
+using Compose.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Compose.SemanticKernel;
+
+/// <summary>Loads pipeline files for a host with services: models may be the host's own chat clients (<c>provider: host</c>).</summary>
+public static class ComposeSemanticKernel
+{
+    /// <summary>The standard providers plus <c>host</c> (<see cref="HostChatClientProvider"/>).</summary>
+    public static ModelProviderCatalog Catalog { get; } = StandardProviders.Catalog.With(new HostChatClientProvider());
+
+    /// <summary>
+    /// Reads, checks, compiles and builds <paramref name="path"/> (relative paths against the current
+    /// directory). <c>provider: host</c> models resolve from <paramref name="services"/>.
+    /// Throws <see cref="ComposePipelineException"/> listing every problem when the pipeline cannot be built.
+    /// </summary>
+    public static CompiledPipeline LoadPipeline(string path, IServiceProvider? services = null, ComposePipelineOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        options ??= ComposePipelineOptions.Default;
+        var full = Path.GetFullPath(path);
+        var diagnostics = ImmutableArray<Diagnostic>.Empty;
+        var models = ImmutableArray<ModelSpec>.Empty;
+        if (options.ModelsFile is { } modelsFile)
+        {
+            (models, diagnostics) = ModelsFileReader.ReadFile(Path.GetFullPath(modelsFile));
+            if (diagnostics.Any(d => d.IsError))
+            {
+                throw new ComposePipelineException(full, diagnostics);
+            }
+        }
+
+        var context = new ModelProviderContext
+        {
+            BaseDirectory = Path.GetDirectoryName(full)!,
+            Catalog = options.Catalog,
+            Services = services,
+            LoggerFactory = services?.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
+        };
+        var (pipeline, problems) = PipelineFactory.Load(full, options.Catalog, options.Build, context, models);
+        return pipeline ?? throw new ComposePipelineException(full, diagnostics.AddRange(problems));
+    }
+}

@@ -1,0 +1,48 @@
+using Compose.Runtime;
+using Microsoft.Extensions.AI;
+using Microsoft.SemanticKernel;
+using Microsoft.SemanticKernel.ChatCompletion;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Compose.SemanticKernel;
+
+/// <summary>Registers Compose pipelines in a service collection, in the style of Semantic Kernel's own <c>Add...ChatCompletion</c>.</summary>
+public static class ComposeServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the pipeline file as a chat completion service (<see cref="IChatCompletionService"/>,
+    /// through the pipeline's <see cref="IChatClient"/>), keyed by <paramref name="serviceId"/> (unkeyed
+    /// when null), and the <see cref="CompiledPipeline"/> itself under the same key. With a service id,
+    /// the pipeline is also registered as a keyed <see cref="IChatClient"/> (unkeyed, it would shadow the
+    /// host's own chat client that <c>provider: host</c> models resolve). The pipeline is built on first
+    /// use, with the container's services; the container disposes it.
+    /// </summary>
+    public static IServiceCollection AddComposePipeline(this IServiceCollection services, string path, string? serviceId = null, ComposePipelineOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        services.AddKeyedSingleton<CompiledPipeline>(serviceId, (sp, _) => ComposeSemanticKernel.LoadPipeline(path, sp, options));
+        services.AddKeyedSingleton<IChatCompletionService>(serviceId, (sp, _) =>
+            new ComposeChatClient(sp.GetRequiredKeyedService<CompiledPipeline>(serviceId)).AsChatCompletionService(sp));
+        if (serviceId is not null)
+        {
+            services.AddKeyedSingleton<IChatClient>(serviceId, (sp, _) => new ComposeChatClient(sp.GetRequiredKeyedService<CompiledPipeline>(serviceId)));
+        }
+
+        return services;
+    }
+
+    /// <summary>
+    /// Registers the pipeline file as a plugin with one function, <c>ask(question, seed?, max_calls?)</c>;
+    /// the plugin is named after the pipeline unless <paramref name="pluginName"/> is given.
+    /// </summary>
+    public static IServiceCollection AddComposePipelinePlugin(this IServiceCollection services, string path, string? pluginName = null, ComposePipelineOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var key = "compose-plugin:" + Path.GetFullPath(path) + ":" + pluginName;
+        services.AddKeyedSingleton<CompiledPipeline>(key, (sp, _) => ComposeSemanticKernel.LoadPipeline(path, sp, options));
+        services.AddSingleton(sp => ComposeKernelFunctions.CreatePlugin(sp.GetRequiredKeyedService<CompiledPipeline>(key), pluginName));
+        return services;
+    }
+}
