@@ -14,6 +14,7 @@ internal static class Repo
         Directory.EnumerateFiles(Path("pipelines"), "*.yaml")
             .Concat(Directory.EnumerateFiles(Path("examples"), "*.yaml", SearchOption.AllDirectories))
             .Where(f => !System.IO.Path.GetFileName(f).EndsWith("models.yaml", StringComparison.Ordinal))
+            .Where(f => !f.Split(System.IO.Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"))
             .Order(StringComparer.Ordinal);
 
     private static string FindRoot()
