@@ -14,6 +14,7 @@ public static class ComposeApp
             GraphCommand.Create(console),
             RunCommand.Create(console),
             ModelsCommand.Create(console),
+            EvalCommand.Create(console),
         };
         return root;
     }
