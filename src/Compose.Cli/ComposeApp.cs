@@ -15,6 +15,7 @@ public static class ComposeApp
             RunCommand.Create(console),
             ModelsCommand.Create(console),
             EvalCommand.Create(console),
+            SearchCommand.Create(console),
         };
         return root;
     }
