@@ -11,6 +11,5 @@ public static class EvaluationDiagnosticCodes
     public const string ReplayBadOption = "CMP810";
     public const string ReplayUnreadable = "CMP811";
     public const string ReplayUnknownModel = "CMP812";
-    public const string ReplayNoRecording = "CMP813";
     public const string ResultsMismatch = "CMP820";
 }

@@ -12,9 +12,9 @@ public sealed partial class DiagnosticsDocTests
         new[] { "Language", "Compilation" }.SelectMany(folder =>
             Directory.GetFiles(Path.Combine(TestFiles.RepositoryRoot, "src", "Compose", folder), "*.cs", SearchOption.AllDirectories));
 
-    /// <summary>Every source file of the library: providers and the runtime define codes of their own.</summary>
+    /// <summary>Every source file of every src project: providers, the runtime, evaluation and search define codes of their own.</summary>
     private static IEnumerable<string> AllSourceFiles() =>
-        Directory.GetFiles(Path.Combine(TestFiles.RepositoryRoot, "src", "Compose"), "*.cs", SearchOption.AllDirectories)
+        Directory.GetFiles(Path.Combine(TestFiles.RepositoryRoot, "src"), "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
 
     private static HashSet<string> AllConstants() =>
