@@ -15,6 +15,8 @@ public static class ComposeApp
             RunCommand.Create(console),
             ModelsCommand.Create(console),
             ServeCommand.Create(console),
+            EvalCommand.Create(console),
+            SearchCommand.Create(console),
         };
         return root;
     }

@@ -1,10 +1,11 @@
+using Compose.Evaluation.Replay;
 using Compose.Models;
 using Compose.Onnx;
 
 namespace Compose.Cli;
 
-/// <summary>The providers the CLI offers: the library's standard ones plus the local ONNX runner.</summary>
+/// <summary>The providers the CLI offers: the library's standard ones plus the local ONNX runner and replayed recordings.</summary>
 internal static class ProviderSetup
 {
-    public static ModelProviderCatalog Catalog { get; } = StandardProviders.Catalog.With(new OnnxModelProvider());
+    public static ModelProviderCatalog Catalog { get; } = StandardProviders.Catalog.With(new OnnxModelProvider()).With(new ReplayModelProvider());
 }

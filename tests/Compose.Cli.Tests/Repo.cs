@@ -9,12 +9,13 @@ internal static class Repo
 
     public static string ScriptedModels => Path("examples", "scripted-models.yaml");
 
-    /// <summary>Every pipeline file shipped in pipelines/ and examples/ (model binding files excluded).</summary>
+    /// <summary>Every pipeline file shipped in pipelines/ and examples/ (model binding and search-space files excluded).</summary>
     public static IEnumerable<string> PipelineFiles() =>
         Directory.EnumerateFiles(Path("pipelines"), "*.yaml")
             .Concat(Directory.EnumerateFiles(Path("examples"), "*.yaml", SearchOption.AllDirectories))
             .Where(f => !System.IO.Path.GetFileName(f).EndsWith("models.yaml", StringComparison.Ordinal))
             .Where(f => !f.Split(System.IO.Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"))
+            .Where(f => !System.IO.Path.GetFileName(f).EndsWith(".space.yaml", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal);
 
     private static string FindRoot()

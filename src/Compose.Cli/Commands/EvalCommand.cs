@@ -1,0 +1,206 @@
+using System.Collections.Immutable;
+using System.CommandLine;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Compose.Evaluation.Caching;
+using Compose.Evaluation.Running;
+using Compose.Evaluation.Scoring;
+using Compose.Evaluation.Statistics;
+using Compose.Language;
+using Compose.Runtime;
+
+namespace Compose.Cli.Commands;
+
+/// <summary>
+/// <c>compose eval PIPELINE... --benchmark B</c>: accuracy with a 95% confidence interval, coverage, calls,
+/// tokens and latency percentiles per pipeline; per-item results as JSONL (resumed when run again);
+/// <c>--compare</c> tests two pipelines against each other on the same items.
+/// </summary>
+internal static class EvalCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var files = new Argument<string[]>("pipelines") { Description = "The pipeline file(s) to evaluate.", Arity = ArgumentArity.OneOrMore };
+        var benchmark = new Option<string>("--benchmark", "-b") { Description = "The benchmark JSONL file (schemas/benchmark.schema.json).", Required = true };
+        var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N items." };
+        var seed = new Option<long>("--seed") { Description = "Run seed (default 0).", DefaultValueFactory = _ => 0 };
+        var scorer = new Option<string>("--scorer") { Description = "math (default), exact, exact-ci, number, choice, regex:PATTERN, program:COMMAND, judge:PIPELINE.", DefaultValueFactory = _ => "math" };
+        var baseline = new Option<string?>("--baseline") { Description = "With --scorer judge:J, a baseline pipeline: the judge compares each answer with the baseline's (pairwise)." };
+        var output = new Option<string>("--out") { Description = "Folder of the per-item results files (default .compose/eval); an evaluation run again resumes from its file.", DefaultValueFactory = _ => Path.Combine(".compose", "eval") };
+        var fresh = new Option<bool>("--fresh") { Description = "Ignore earlier results and evaluate every item again." };
+        var cache = new Option<string?>("--cache") { Description = "A SQLite response cache file: identical model calls are answered from it for free." };
+        var concurrency = new Option<int>("--concurrency") { Description = "Items answered at once (default 4).", DefaultValueFactory = _ => 4 };
+        var compare = new Option<bool>("--compare") { Description = "With two pipelines: a paired significance test (exact McNemar) of their accuracy." };
+        var json = new Option<bool>("--json") { Description = "Print the summary as JSON." };
+        var models = CommandSupport.ModelsOption();
+        var command = new Command("eval", "Evaluate pipelines on a benchmark: accuracy with a 95% CI, coverage, cost and latency.")
+        {
+            files, benchmark, limit, seed, scorer, baseline, output, fresh, cache, concurrency, compare, json, models,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var paths = parse.GetValue(files)!;
+            var benchmarkPath = parse.GetValue(benchmark)!;
+            if (parse.GetValue(compare) && paths.Length != 2)
+            {
+                await console.Error.WriteLineAsync("compose: --compare needs exactly two pipelines").ConfigureAwait(false);
+                return ExitCodes.BadInput;
+            }
+
+            if (!File.Exists(benchmarkPath))
+            {
+                await console.Error.WriteLineAsync($"{benchmarkPath}: error {Compose.Evaluation.EvaluationDiagnosticCodes.BenchmarkUnreadable}: the benchmark file does not exist").ConfigureAwait(false);
+                return ExitCodes.BadInput;
+            }
+
+            var modelsFile = parse.GetValue(models);
+            var (bindings, bindingProblems) = CommandSupport.ReadModels(modelsFile);
+            DiagnosticPrinter.Print(console.Error, bindingProblems);
+            if (bindingProblems.Any(d => d.IsError))
+            {
+                return ExitCodes.BadInput;
+            }
+
+            var responseCache = parse.GetValue(cache) is { } cachePath ? ResponseCache.Open(cachePath) : null;
+            var buildOptions = responseCache?.Apply() ?? PipelineBuildOptions.Default;
+            var loaded = new List<CompiledPipeline>();
+            try
+            {
+                CompiledPipeline Load(string path)
+                {
+                    var (pipeline, diagnostics) = PipelineFactory.Load(path, ProviderSetup.Catalog, buildOptions, CommandSupport.Context(path, console), bindings);
+                    DiagnosticPrinter.Print(console.Error, diagnostics);
+                    if (pipeline is null)
+                    {
+                        throw new DiagnosticException([]);
+                    }
+
+                    loaded.Add(pipeline);
+                    return pipeline;
+                }
+
+                var pipelines = paths.Select(Load).ToList();
+                var score = ScorerFactory.Create(parse.GetValue(scorer)!, Load, parse.GetValue(baseline), parse.GetValue(seed));
+                var total = parse.GetValue(limit) is { } n ? Math.Min(n, CountItems(benchmarkPath)) : CountItems(benchmarkPath);
+                var reports = new List<EvalReport>();
+                for (var i = 0; i < pipelines.Count; i++)
+                {
+                    var fingerprint = Fingerprint(paths[i], modelsFile, benchmarkPath, parse.GetValue(scorer)!, parse.GetValue(baseline), parse.GetValue(seed));
+                    var resultsPath = Path.Combine(parse.GetValue(output)!, $"{Path.GetFileNameWithoutExtension(paths[i])}.{Path.GetFileNameWithoutExtension(benchmarkPath)}.{fingerprint[..10]}.jsonl");
+                    if (parse.GetValue(fresh) && File.Exists(resultsPath))
+                    {
+                        File.Delete(resultsPath);
+                    }
+
+                    var progress = new ProgressLine(console, Path.GetFileNameWithoutExtension(paths[i]));
+                    var report = await Evaluator.RunAsync(pipelines[i], benchmarkPath, score, new EvalOptions
+                    {
+                        Seed = parse.GetValue(seed),
+                        Limit = parse.GetValue(limit),
+                        Concurrency = parse.GetValue(concurrency),
+                        ResultsPath = resultsPath,
+                        Fingerprint = fingerprint,
+                        Progress = progress.For(total),
+                    }, ct).ConfigureAwait(false);
+                    progress.Finish();
+                    reports.Add(report with { Name = Path.GetFileNameWithoutExtension(paths[i]) });
+                    await console.Error.WriteLineAsync($"{paths[i]}: results in {resultsPath}{(report.Resumed > 0 ? $" ({report.Resumed} items resumed)" : "")}").ConfigureAwait(false);
+                }
+
+                var test = parse.GetValue(compare) ? Compare(reports[0], reports[1]) : null;
+                if (parse.GetValue(json))
+                {
+                    await console.Out.WriteLineAsync(JsonSerializer.Serialize(new { results = reports.Select(ToJson), compare = test, cache = CacheJson(responseCache) }, CliJson.Options)).ConfigureAwait(false);
+                }
+                else
+                {
+                    await console.Out.WriteAsync(Table(reports)).ConfigureAwait(false);
+                    if (test is not null)
+                    {
+                        await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                            $"\npaired test (exact McNemar) on {test.Both + test.Neither + test.OnlyA + test.OnlyB} items: only {reports[0].Name} right {test.OnlyA}, only {reports[1].Name} right {test.OnlyB}, p = {test.PValue:G4}{(test.PValue < 0.05 ? " (significant at 5%)" : " (not significant at 5%)")}")).ConfigureAwait(false);
+                    }
+
+                    if (responseCache is not null)
+                    {
+                        await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                            $"cache: {responseCache.Requests} calls requested, {responseCache.Hits} answered from the cache ({responseCache.SavedShare:P1} saved), {responseCache.Misses} paid")).ConfigureAwait(false);
+                    }
+                }
+
+                return reports.All(r => r.Errors < r.Items.Length || r.Items.IsEmpty) ? ExitCodes.Success : ExitCodes.RunFailed;
+            }
+            catch (DiagnosticException ex)
+            {
+                DiagnosticPrinter.Print(console.Error, ex.Diagnostics);
+                return ExitCodes.BadInput;
+            }
+            finally
+            {
+                foreach (var p in loaded)
+                {
+                    p.Dispose();
+                }
+            }
+        });
+        return command;
+    }
+
+    /// <summary>The paired test of two reports on the items both evaluated.</summary>
+    internal static McNemarTest Compare(EvalReport a, EvalReport b)
+    {
+        var byId = b.Items.ToDictionary(i => i.Id, StringComparer.Ordinal);
+        return McNemarTest.Of(a.Items.Where(i => byId.ContainsKey(i.Id)).Select(i => (i.Correct, byId[i.Id].Correct)));
+    }
+
+    internal static string Table(IReadOnlyList<EvalReport> reports)
+    {
+        var text = new StringBuilder();
+        var width = Math.Max(8, reports.Max(r => r.Name.Length));
+        text.Append(CultureInfo.InvariantCulture, $"| {"pipeline".PadRight(width)} | items | accuracy | 95% CI           | coverage | calls/q | tokens/q | p50 ms | p90 ms | p99 ms | errors |\n");
+        text.Append(CultureInfo.InvariantCulture, $"|{new string('-', width + 2)}|------:|---------:|------------------|---------:|--------:|---------:|-------:|-------:|-------:|-------:|\n");
+        foreach (var r in reports)
+        {
+            var n = Math.Max(1, r.Items.Length);
+            var acc = r.Accuracy;
+            var coverage = r.Coverage is { } c ? c.Value.ToString("P1", CultureInfo.InvariantCulture) : "-";
+            var latency = r.LatencyMs;
+            text.Append(CultureInfo.InvariantCulture,
+                $"| {r.Name.PadRight(width)} | {r.Items.Length,5} | {acc.Value,8:P1} | [{acc.Low,6:P1}, {acc.High,6:P1}] | {coverage,8} | {(double)r.Calls / n,7:F2} | {(double)r.Tokens / n,8:F0} | {latency.P50,6:F1} | {latency.P90,6:F1} | {latency.P99,6:F1} | {r.Errors,6} |\n");
+        }
+
+        return text.ToString();
+    }
+
+    private static object ToJson(EvalReport r) => new
+    {
+        pipeline = r.Name,
+        items = r.Items.Length,
+        resumed = r.Resumed,
+        accuracy = r.Accuracy.Value,
+        ci95 = new[] { r.Accuracy.Low, r.Accuracy.High },
+        coverage = r.Coverage?.Value,
+        mean_score = r.MeanScore,
+        calls = r.Calls,
+        tokens = r.Tokens,
+        cost = r.Cost,
+        errors = r.Errors,
+        latency_ms = new { p50 = r.LatencyMs.P50, p90 = r.LatencyMs.P90, p99 = r.LatencyMs.P99, max = r.LatencyMs.Max },
+    };
+
+    private static object? CacheJson(ResponseCache? cache) =>
+        cache is null ? null : new { requests = cache.Requests, hits = cache.Hits, misses = cache.Misses, saved_share = cache.SavedShare };
+
+    private static int CountItems(string path) => File.ReadLines(path).Count(l => !string.IsNullOrWhiteSpace(l));
+
+    private static string Fingerprint(string pipeline, string? modelsFile, string benchmark, string scorer, string? baseline, long seed)
+    {
+        var text = new StringBuilder();
+        text.Append(File.ReadAllText(pipeline)).Append('\0');
+        text.Append(modelsFile is null ? "" : File.ReadAllText(modelsFile)).Append('\0');
+        text.Append(Path.GetFullPath(benchmark)).Append('\0').Append(scorer).Append('\0').Append(baseline).Append('\0').Append(seed);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+}

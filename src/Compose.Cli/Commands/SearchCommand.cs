@@ -1,0 +1,148 @@
+using System.CommandLine;
+using System.Globalization;
+using Compose.Evaluation.Caching;
+using Compose.Evaluation.Scoring;
+using Compose.Language;
+using Compose.Runtime;
+using Compose.Search;
+using Compose.Search.Optimizers;
+using Compose.Search.Reporting;
+using Compose.Search.Space;
+using Compose.Search.Study;
+using Compose.Search.Trials;
+
+namespace Compose.Cli.Commands;
+
+/// <summary>
+/// <c>compose search SPACE --benchmark B --trials N</c>: finds the most accurate architecture of a search
+/// space within its per-question budget; every trial is kept in a SQLite study (resumable with
+/// <c>--resume</c>), every model call in a SQLite response cache; writes the best pipeline and a report.
+/// </summary>
+internal static class SearchCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var file = new Argument<string>("space") { Description = "The search-space file (schemas/search-space.schema.json)." };
+        var benchmark = new Option<string>("--benchmark", "-b") { Description = "The benchmark JSONL file.", Required = true };
+        var trials = new Option<int>("--trials") { Description = "Trials to run (successive halving: architectures started).", DefaultValueFactory = _ => 20 };
+        var optimizer = new Option<string>("--optimizer") { Description = "bayes (default), random, grid or halving.", DefaultValueFactory = _ => "bayes" };
+        var seed = new Option<long>("--seed") { Description = "Study seed: proposals and every run derive from it (default 0).", DefaultValueFactory = _ => 0 };
+        var limit = new Option<int?>("--limit") { Description = "Use only the first N benchmark items (the full fidelity)." };
+        var scorer = new Option<string>("--scorer") { Description = "How answers are scored (see compose eval).", DefaultValueFactory = _ => "math" };
+        var output = new Option<string?>("--out") { Description = "Folder for the study, cache, best pipeline and report (default .compose/search/SPACE)." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the study in the output folder: finished trials are kept, an interrupted one is run again." };
+        var noCache = new Option<bool>("--no-cache") { Description = "Do not use the response cache." };
+        var command = new Command("search", "Search a space of architectures for the most accurate one within a per-question budget.")
+        {
+            file, benchmark, trials, optimizer, seed, limit, scorer, output, resume, noCache,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var spacePath = parse.GetValue(file)!;
+            var benchmarkPath = parse.GetValue(benchmark)!;
+            var (space, problems) = SearchSpaceReader.ReadFile(spacePath);
+            DiagnosticPrinter.Print(console.Error, problems);
+            if (space is null)
+            {
+                return ExitCodes.BadInput;
+            }
+
+            if (!File.Exists(benchmarkPath))
+            {
+                await console.Error.WriteLineAsync($"{benchmarkPath}: error {Compose.Evaluation.EvaluationDiagnosticCodes.BenchmarkUnreadable}: the benchmark file does not exist").ConfigureAwait(false);
+                return ExitCodes.BadInput;
+            }
+
+            IOptimizer? chosen = parse.GetValue(optimizer) switch
+            {
+                "bayes" => new BayesianOptimizer(),
+                "random" => new RandomSearch(),
+                "grid" => new GridSearch(),
+                "halving" => new SuccessiveHalving(),
+                _ => null,
+            };
+            if (chosen is null)
+            {
+                await console.Error.WriteLineAsync($"compose: unknown optimizer '{parse.GetValue(optimizer)}': use bayes, random, grid or halving").ConfigureAwait(false);
+                return ExitCodes.BadInput;
+            }
+
+            var pool = ArchitecturePool.Build(space, ProviderSetup.Catalog);
+            if (pool.Feasible.IsEmpty)
+            {
+                DiagnosticPrinter.Print(console.Error, pool.Diagnostics);
+                await console.Error.WriteLineAsync($"{spacePath}: error {SearchDiagnosticCodes.SpaceEmpty}: no architecture of the space fits the budget ({pool.OverBudget} over it)\n  hint: raise the budget or narrow the axes.").ConfigureAwait(false);
+                return ExitCodes.BadInput;
+            }
+
+            var outDir = parse.GetValue(output) ?? Path.Combine(".compose", "search", space.Name);
+            Directory.CreateDirectory(outDir);
+            var studyPath = Path.Combine(outDir, "study.db");
+            if (File.Exists(studyPath) && !parse.GetValue(resume))
+            {
+                using var existing = StudyStore.Open(studyPath);
+                if (existing.Trials().Length > 0)
+                {
+                    await console.Error.WriteLineAsync($"{studyPath}: error {SearchDiagnosticCodes.StudyMismatch}: a study already exists here\n  hint: pass --resume to continue it, or --out another folder.").ConfigureAwait(false);
+                    return ExitCodes.BadInput;
+                }
+            }
+
+            var fullFidelity = File.ReadLines(benchmarkPath).Count(l => !string.IsNullOrWhiteSpace(l));
+            fullFidelity = parse.GetValue(limit) is { } l ? Math.Min(l, fullFidelity) : fullFidelity;
+            var cache = parse.GetValue(noCache) ? null : ResponseCache.Open(Path.Combine(outDir, "cache.db"));
+            try
+            {
+                var score = ScorerFactory.Create(parse.GetValue(scorer)!, _ => throw new DiagnosticException([Diagnostic.Error(Compose.Evaluation.EvaluationDiagnosticCodes.UnknownScorer, new SourceLocation("--scorer", 0, 0), "judge scorers are not available in search", "Use a free scorer: math, exact, number, choice, regex:..., program:...")]));
+                using var store = StudyStore.Open(studyPath);
+                store.Bind(new Dictionary<string, string>
+                {
+                    ["space"] = Path.GetFullPath(spacePath),
+                    ["benchmark"] = Path.GetFullPath(benchmarkPath),
+                    ["optimizer"] = chosen.Name,
+                    ["seed"] = parse.GetValue(seed).ToString(CultureInfo.InvariantCulture),
+                    ["trials"] = parse.GetValue(trials).ToString(CultureInfo.InvariantCulture),
+                    ["fidelity"] = fullFidelity.ToString(CultureInfo.InvariantCulture),
+                    ["scorer"] = parse.GetValue(scorer)!,
+                });
+                var evaluator = new PipelineTrialEvaluator(space, ProviderSetup.Catalog, benchmarkPath, fullFidelity, score, cache);
+                var context = new OptimizerContext(pool, fullFidelity, parse.GetValue(trials), parse.GetValue(seed));
+                var result = await SearchRunner.RunAsync(chosen, context, evaluator, store, new TrialPrinter(console), ct).ConfigureAwait(false);
+                if (result.Best is { } best)
+                {
+                    var header = $"# Found by compose search (space '{space.Name}', {chosen.Name}, seed {parse.GetValue(seed)}): accuracy {best.Accuracy:P1} on {best.Items} items, {best.CallsPerItem:F2} calls per question.\n# Use it with the search space's models file (compose run best.yaml --models ...).";
+                    await File.WriteAllTextAsync(Path.Combine(outDir, "best.yaml"), ArchitectureWriter.ToYaml(best.Architecture, space, $"{space.Name}-best", header), ct).ConfigureAwait(false);
+                }
+
+                await File.WriteAllTextAsync(Path.Combine(outDir, "front.svg"), SearchReport.Svg(result, fullFidelity), ct).ConfigureAwait(false);
+                await File.WriteAllTextAsync(Path.Combine(outDir, "report.md"), SearchReport.Markdown(space.Name, result, fullFidelity, "front.svg", "best.yaml", cache?.SavedShare, pool.Feasible.Length, pool.OverBudget), ct).ConfigureAwait(false);
+                var inv = CultureInfo.InvariantCulture;
+                await console.Out.WriteLineAsync(string.Create(inv, $"{result.Trials.Length} trials, {pool.Feasible.Length} architectures within the budget ({pool.OverBudget} over it, never run); {result.Reused} reused from the study, {result.Rerun} interrupted trials run again")).ConfigureAwait(false);
+                if (result.Best is { } b)
+                {
+                    await console.Out.WriteLineAsync(string.Create(inv, $"best: {b.Architecture.Key}  accuracy {b.Accuracy:P1} on {b.Items} items, {b.CallsPerItem:F2} calls/question")).ConfigureAwait(false);
+                }
+
+                if (cache is not null)
+                {
+                    await console.Out.WriteLineAsync(string.Create(inv, $"cache: {cache.Requests} calls requested, {cache.Hits} answered from the cache ({cache.SavedShare:P1} saved), {cache.Misses} paid")).ConfigureAwait(false);
+                }
+
+                await console.Out.WriteLineAsync($"wrote {Path.Combine(outDir, "best.yaml")}, {Path.Combine(outDir, "report.md")}, {Path.Combine(outDir, "front.svg")}").ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+            catch (DiagnosticException ex)
+            {
+                DiagnosticPrinter.Print(console.Error, ex.Diagnostics);
+                return ExitCodes.BadInput;
+            }
+        });
+        return command;
+    }
+
+    private sealed class TrialPrinter(CliConsole console) : IProgress<TrialRecord>
+    {
+        public void Report(TrialRecord value) =>
+            console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"trial {value.Number,3}: {value.Architecture.Key}  {value.Accuracy:P1} on {value.Items}  {value.CallsPerItem:F2} calls/q"));
+    }
+}

@@ -1,0 +1,118 @@
+using System.Globalization;
+using Compose.Language;
+using Compose.Models;
+using Microsoft.Extensions.AI;
+
+namespace Compose.Evaluation.Replay;
+
+/// <summary>
+/// <c>provider: replay</c>: a model that answers from recorded generations, so pipelines can be evaluated
+/// on real model outputs with no model at hand.
+/// <code>
+/// m175b:
+///   provider: replay
+///   path: recordings.jsonl       # JSONL, relative to the pipeline file
+///   model: 175b_verification     # which recorded model (a field of the wide layout, or "model" of the long one)
+///   on_missing: error            # error (default) | empty: what an unrecorded prompt gets
+///   latency_ms: 0                # simulated latency per call
+/// </code>
+/// See <see cref="ReplayRecordings"/> for the file layouts and <see cref="ReplayChatClient"/> for how a
+/// call's seed picks among several recorded samples.
+/// </summary>
+public sealed class ReplayModelProvider : IModelProvider
+{
+    private static readonly string[] Options = ["path", "model", "on_missing", "latency_ms"];
+
+    public string Name => "replay";
+
+    public IEnumerable<Diagnostic> Check(ModelSpec spec, ModelProviderContext context)
+    {
+        var diagnostics = new List<Diagnostic>();
+        Parse(spec, context, diagnostics, load: true);
+        return diagnostics;
+    }
+
+    public IChatClient Create(ModelSpec spec, ModelProviderContext context)
+    {
+        var diagnostics = new List<Diagnostic>();
+        var parsed = Parse(spec, context, diagnostics, load: true);
+        if (parsed is null || diagnostics.Any(d => d.IsError))
+        {
+            throw new DiagnosticException(diagnostics);
+        }
+
+        return new ReplayChatClient(parsed.Value.Recordings, parsed.Value.FailOnMissing, parsed.Value.Latency, spec.Name);
+    }
+
+    private static (ReplayRecordings Recordings, bool FailOnMissing, TimeSpan Latency)? Parse(ModelSpec spec, ModelProviderContext context, List<Diagnostic> diagnostics, bool load)
+    {
+        foreach (var entry in spec.Options.Entries.Where(e => !Options.Contains(e.Key)))
+        {
+            diagnostics.Add(Diagnostic.Error(EvaluationDiagnosticCodes.ReplayBadOption, entry.KeyLocation, $"unknown option '{entry.Key}' for a replay model", $"Replay models take: {string.Join(", ", Options)}."));
+        }
+
+        var path = spec.Options["path"] as SpecScalar;
+        var model = spec.Options["model"] as SpecScalar;
+        if (path is null || string.IsNullOrWhiteSpace(path.Value))
+        {
+            diagnostics.Add(Diagnostic.Error(EvaluationDiagnosticCodes.ReplayBadOption, spec.Location, "a replay model needs 'path' (a JSONL file of recorded generations)", "For example: path: recordings.jsonl"));
+        }
+
+        if (model is null || string.IsNullOrWhiteSpace(model.Value))
+        {
+            diagnostics.Add(Diagnostic.Error(EvaluationDiagnosticCodes.ReplayBadOption, spec.Location, "a replay model needs 'model' (which recorded model answers)", "For example: model: 175b_verification"));
+        }
+
+        var failOnMissing = true;
+        if (spec.Options["on_missing"] is { } missing)
+        {
+            if (missing is SpecScalar { Value: "error" or "empty" } m)
+            {
+                failOnMissing = m.Value == "error";
+            }
+            else
+            {
+                diagnostics.Add(Diagnostic.Error(EvaluationDiagnosticCodes.ReplayBadOption, missing.Location, "on_missing must be 'error' or 'empty'", "on_missing: error"));
+            }
+        }
+
+        var latency = TimeSpan.Zero;
+        if (spec.Options["latency_ms"] is { } latencyNode)
+        {
+            if (latencyNode is SpecScalar s && double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var ms) && ms is >= 0 and <= 600_000)
+            {
+                latency = TimeSpan.FromMilliseconds(ms);
+            }
+            else
+            {
+                diagnostics.Add(Diagnostic.Error(EvaluationDiagnosticCodes.ReplayBadOption, latencyNode.Location, "latency_ms must be a number of milliseconds between 0 and 600000", "latency_ms: 50"));
+            }
+        }
+
+        if (path is null || model is null || !load || diagnostics.Any(d => d.IsError))
+        {
+            return null;
+        }
+
+        var full = Path.GetFullPath(Path.Combine(context.BaseDirectory, path.Value));
+        ReplayRecordings recordings;
+        try
+        {
+            recordings = ReplayRecordings.Load(full, model.Value);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+            diagnostics.Add(Diagnostic.Error(EvaluationDiagnosticCodes.ReplayUnreadable, path.Location, $"cannot read the recordings '{full}': {ex.Message}", "Check the path (relative to the pipeline file); recordings are JSONL, one question per line."));
+            return null;
+        }
+
+        if (recordings.Count == 0)
+        {
+            var known = recordings.ModelsInFile.IsEmpty ? "none" : string.Join(", ", recordings.ModelsInFile);
+            diagnostics.Add(Diagnostic.Error(EvaluationDiagnosticCodes.ReplayUnknownModel, model.Location, $"the recordings '{path.Value}' hold no sample of model '{model.Value}'", $"Models recorded in the file: {known}."));
+            return null;
+        }
+
+        return (recordings, failOnMissing, latency);
+    }
+}

@@ -1,0 +1,116 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Compose.Evaluation.Replay;
+
+/// <summary>
+/// Recorded generations of one model, keyed by question text (whitespace-normalised). Two layouts are read:
+/// <list type="bullet">
+/// <item>wide, one line per question with a field per model: <c>{"question": ..., "MODEL": {"solution": ...} | "text" | [samples]}</c>
+/// (the layout of GSM8K's <c>example_model_solutions.jsonl</c>);</item>
+/// <item>long, one line per question and model: <c>{"question": ..., "model": "MODEL", "samples": ["...", ...]}</c>
+/// (or <c>response</c>/<c>solution</c>/<c>text</c> for a single sample).</item>
+/// </list>
+/// A sample is a text, or an object whose <c>solution</c>, <c>text</c>, <c>response</c> or <c>content</c> field is the text.
+/// </summary>
+public sealed partial class ReplayRecordings
+{
+    private static readonly ConcurrentDictionary<(string Path, string Model, DateTime Stamp), ReplayRecordings> Loaded = new();
+    private static readonly string[] SampleKeys = ["samples", "responses", "response", "solution", "text"];
+    private static readonly string[] TextKeys = ["solution", "text", "response", "content"];
+
+    private readonly Dictionary<string, ImmutableArray<string>> _byQuestion;
+
+    private ReplayRecordings(string model, Dictionary<string, ImmutableArray<string>> byQuestion, ImmutableArray<string> models)
+    {
+        Model = model;
+        _byQuestion = byQuestion;
+        ModelsInFile = models;
+    }
+
+    public string Model { get; }
+
+    /// <summary>Number of questions with at least one recorded sample of <see cref="Model"/>.</summary>
+    public int Count => _byQuestion.Count;
+
+    /// <summary>Every model name the file records (for suggestions).</summary>
+    public ImmutableArray<string> ModelsInFile { get; }
+
+    /// <summary>Loads (once per process, per file version) the recordings of <paramref name="model"/> from <paramref name="path"/>.</summary>
+    public static ReplayRecordings Load(string path, string model)
+    {
+        var full = Path.GetFullPath(path);
+        return Loaded.GetOrAdd((full, model, File.GetLastWriteTimeUtc(full)), key => Read(key.Path, key.Model));
+    }
+
+    /// <summary>The recorded samples of the question <paramref name="text"/> (exact, whitespace-normalised), or empty.</summary>
+    public ImmutableArray<string> Find(string text) =>
+        _byQuestion.TryGetValue(Key(text), out var samples) ? samples : [];
+
+    /// <summary>Normalises a question for lookup: trimmed, whitespace runs collapsed to one space.</summary>
+    public static string Key(string text) => Spaces().Replace(text.Trim(), " ");
+
+    private static ReplayRecordings Read(string path, string model)
+    {
+        var byQuestion = new Dictionary<string, ImmutableArray<string>>(StringComparer.Ordinal);
+        var models = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines(path))
+        {
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            using var doc = JsonDocument.Parse(line);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("question", out var q) || q.ValueKind != JsonValueKind.String)
+            {
+                continue;
+            }
+
+            ImmutableArray<string> samples = [];
+            if (root.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String)
+            {
+                models.Add(m.GetString()!);
+                if (m.GetString() == model)
+                {
+                    samples = SampleKeys.Where(k => root.TryGetProperty(k, out _)).Select(k => Samples(root.GetProperty(k))).FirstOrDefault(s => !s.IsEmpty);
+                }
+            }
+            else
+            {
+                foreach (var p in root.EnumerateObject().Where(p => p.Name is not "question" and not "id" && p.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array))
+                {
+                    models.Add(p.Name);
+                }
+
+                if (root.TryGetProperty(model, out var recorded))
+                {
+                    samples = Samples(recorded);
+                }
+            }
+
+            if (!samples.IsDefaultOrEmpty)
+            {
+                var key = Key(q.GetString()!);
+                byQuestion[key] = byQuestion.TryGetValue(key, out var earlier) ? earlier.AddRange(samples) : samples;
+            }
+        }
+
+        return new ReplayRecordings(model, byQuestion, [.. models]);
+    }
+
+    private static ImmutableArray<string> Samples(JsonElement node) => node.ValueKind switch
+    {
+        JsonValueKind.String => [node.GetString()!],
+        JsonValueKind.Array => [.. node.EnumerateArray().SelectMany(x => Samples(x))],
+        JsonValueKind.Object => TextKeys.Where(k => node.TryGetProperty(k, out var t) && t.ValueKind == JsonValueKind.String)
+            .Select(k => node.GetProperty(k).GetString()!).Take(1).ToImmutableArray(),
+        _ => [],
+    };
+
+    [GeneratedRegex(@"\s+", RegexOptions.None, 1000)]
+    private static partial Regex Spaces();
+}

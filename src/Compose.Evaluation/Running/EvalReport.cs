@@ -1,0 +1,25 @@
+using System.Collections.Immutable;
+using Compose.Evaluation.Statistics;
+
+namespace Compose.Evaluation.Running;
+
+/// <summary>The outcome of evaluating one pipeline on one benchmark.</summary>
+public sealed record EvalReport(string Name, ImmutableArray<ItemResult> Items, int Resumed)
+{
+    public Proportion Accuracy => Proportion.Wilson(Items.Count(i => i.Correct), Items.Length);
+
+    /// <summary>Share of items where any candidate was correct; null when the scorer could not say.</summary>
+    public Proportion? Coverage => Items.Any(i => i.Covered is null) || Items.IsEmpty ? null : Proportion.Wilson(Items.Count(i => i.Covered == true), Items.Length);
+
+    public double MeanScore => Items.IsEmpty ? 0 : Items.Average(i => i.Score);
+
+    public long Calls => Items.Sum(i => (long)i.Calls);
+
+    public long Tokens => Items.Sum(i => i.InputTokens + i.OutputTokens);
+
+    public decimal Cost => Items.Sum(i => i.Cost);
+
+    public int Errors => Items.Count(i => i.Error is not null);
+
+    public Percentiles LatencyMs => Percentiles.Of(Items.Select(i => i.LatencyMs));
+}

@@ -1,0 +1,95 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Text.Json;
+using Compose.Evaluation.Benchmarks;
+using Compose.Evaluation.Scoring;
+using Compose.Runtime;
+
+namespace Compose.Evaluation.Running;
+
+/// <summary>
+/// Runs a pipeline over a benchmark: every item with the same run seed, several at once, each scored
+/// as it finishes and appended to the results file, so an interrupted evaluation resumes where it stopped.
+/// </summary>
+public static class Evaluator
+{
+    public static async Task<EvalReport> RunAsync(
+        CompiledPipeline pipeline, string benchmarkPath, IScorer scorer, EvalOptions options, CancellationToken cancellationToken = default)
+    {
+        var earlier = options.ResultsPath is null ? [] : ResultsFile.ReadForResume(options.ResultsPath, options.Fingerprint);
+        var done = earlier.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        var results = new ConcurrentBag<ItemResult>(earlier);
+        var total = options.Limit;
+        var correct = earlier.Count(r => r.Correct);
+        var finished = earlier.Length;
+        options.Progress?.Report(new EvalProgress(finished, correct, total));
+
+        using var writer = options.ResultsPath is null ? null : ResultsFile.OpenForAppend(options.ResultsPath, options.Fingerprint, pipeline.Spec.Name);
+        using var writeLock = new SemaphoreSlim(1, 1);
+        var items = BenchmarkReader.ReadAsync(benchmarkPath, options.Limit, cancellationToken).Where(i => !done.Contains(i.Id));
+        await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Concurrency), CancellationToken = cancellationToken }, async (item, ct) =>
+        {
+            var result = await EvaluateItemAsync(pipeline, item, scorer, options.Seed, ct).ConfigureAwait(false);
+            results.Add(result);
+            await writeLock.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                if (writer is not null)
+                {
+                    await writer.WriteLineAsync(JsonSerializer.Serialize(result, ResultsFile.Json).AsMemory(), ct).ConfigureAwait(false);
+                    await writer.FlushAsync(ct).ConfigureAwait(false);
+                }
+
+                finished++;
+                correct += result.Correct ? 1 : 0;
+                options.Progress?.Report(new EvalProgress(finished, correct, total));
+            }
+            finally
+            {
+                writeLock.Release();
+            }
+        }).ConfigureAwait(false);
+
+        var ordered = results.OrderBy(r => r.Id, NaturalIdComparer.Instance).ToImmutableArray();
+        return new EvalReport(pipeline.Spec.Name, ordered, earlier.Length);
+    }
+
+    /// <summary>Runs and scores one item. A model error is a wrong answer with its error recorded; cancellation throws.</summary>
+    public static async Task<ItemResult> EvaluateItemAsync(CompiledPipeline pipeline, BenchmarkItem item, IScorer scorer, long seed, CancellationToken cancellationToken)
+    {
+        var run = await pipeline.RunAsync(item.ToQuestion(), new RunOptions { Seed = seed, QuestionId = item.Id }, cancellationToken).ConfigureAwait(false);
+        var score = await scorer.ScoreAsync(item, run.Answer, cancellationToken).ConfigureAwait(false);
+        bool? covered = null;
+        if (scorer.IsFree)
+        {
+            covered = score.Correct;
+            foreach (var candidate in run.AllCandidates)
+            {
+                if (covered == true)
+                {
+                    break;
+                }
+
+                covered = (await scorer.ScoreAsync(item, candidate.Text, cancellationToken).ConfigureAwait(false)).Correct;
+            }
+        }
+
+        return new ItemResult
+        {
+            Id = item.Id,
+            Correct = score.Correct,
+            Score = score.Value,
+            Covered = covered,
+            Answer = run.Answer,
+            Extracted = score.Extracted,
+            Reference = item.Reference,
+            Calls = run.Usage.Calls,
+            InputTokens = run.Usage.InputTokens,
+            OutputTokens = run.Usage.OutputTokens,
+            Cost = run.Usage.Cost,
+            LatencyMs = Math.Round(run.Elapsed.TotalMilliseconds, 3),
+            BudgetExhausted = run.BudgetExhausted,
+            Error = run.Error,
+        };
+    }
+}

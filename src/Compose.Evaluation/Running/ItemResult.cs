@@ -1,0 +1,35 @@
+namespace Compose.Evaluation.Running;
+
+/// <summary>One benchmark item's outcome, written as one JSONL line of the results file.</summary>
+public sealed record ItemResult
+{
+    public required string Id { get; init; }
+
+    public bool Correct { get; init; }
+
+    /// <summary>The scorer's value in [0, 1] (1/0 for right/wrong; a judge's rating / 10).</summary>
+    public double Score { get; init; }
+
+    /// <summary>True when any candidate the pipeline produced was correct (free scorers only; else null).</summary>
+    public bool? Covered { get; init; }
+
+    public string? Answer { get; init; }
+
+    public string? Extracted { get; init; }
+
+    public string? Reference { get; init; }
+
+    public int Calls { get; init; }
+
+    public long InputTokens { get; init; }
+
+    public long OutputTokens { get; init; }
+
+    public decimal Cost { get; init; }
+
+    public double LatencyMs { get; init; }
+
+    public bool BudgetExhausted { get; init; }
+
+    public string? Error { get; init; }
+}

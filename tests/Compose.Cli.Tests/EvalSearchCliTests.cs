@@ -1,0 +1,101 @@
+using Microsoft.Data.Sqlite;
+
+namespace Compose.Cli.Tests;
+
+/// <summary>compose eval and compose search as users run them, including a search killed with SIGKILL and resumed.</summary>
+public sealed class EvalSearchCliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("compose-cli-search-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string Space => Repo.Path("examples", "search", "arith.space.yaml");
+
+    private static string Bench => Repo.Path("examples", "search", "arith-mini.jsonl");
+
+    [Fact]
+    public async Task Eval_prints_accuracy_with_a_confidence_interval_and_resumes()
+    {
+        var args = new[] { "eval", Repo.Path("pipelines", "self-consistency.yaml"), Repo.Path("pipelines", "single-call.yaml"), "--models", Repo.ScriptedModels, "--benchmark", Bench, "--out", _dir, "--compare", "--cache", Path.Combine(_dir, "c.db") };
+        var first = await Cli.InProcess(args);
+        Assert.True(first.ExitCode == 0, first.All);
+        Assert.Contains("| self-consistency |    12 |", first.Out, StringComparison.Ordinal);
+        Assert.Contains("paired test (exact McNemar) on 12 items", first.Out, StringComparison.Ordinal);
+        var again = await Cli.InProcess(args);
+        Assert.Contains("(12 items resumed)", again.Error, StringComparison.Ordinal);
+        Assert.Contains("cache: 0 calls requested", again.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Search_killed_at_random_moments_resumes_to_the_same_trials_with_none_paid_twice()
+    {
+        string[] Args(string outDir, bool resume) =>
+            ["search", Space, "--benchmark", Bench, "--trials", "6", "--limit", "4", "--optimizer", "bayes", "--seed", "3", "--out", outDir, .. resume ? new[] { "--resume" } : []];
+
+        var reference = Path.Combine(_dir, "reference");
+        var done = await Cli.Process(Args(reference, false));
+        Assert.True(done.ExitCode == 0, done.All);
+
+        var crashed = Path.Combine(_dir, "crashed");
+        var random = new Random(12345);
+        var kills = 0;
+        for (var attempt = 0; attempt < 40 && kills < 10; attempt++)
+        {
+            var (exited, _) = await Cli.KillAfter(Args(crashed, true), TimeSpan.FromMilliseconds(random.Next(300, 2500)));
+            if (!exited)
+            {
+                kills++;
+            }
+            else
+            {
+                Directory.Delete(crashed, recursive: true);
+            }
+        }
+
+        Assert.True(kills >= 10, $"only {kills} runs were killed before finishing");
+        var final = await Cli.Process(Args(crashed, true));
+        Assert.True(final.ExitCode == 0, final.All);
+        Assert.Equal(Trials(reference), Trials(crashed));
+        Assert.Equal(CacheKeys(reference), CacheKeys(crashed));
+        Assert.All(Attempts(crashed), a => Assert.True(a <= 1 + kills));
+        Assert.True(Paid(crashed) <= Paid(reference), $"paid {Paid(crashed)} calls after crashes, {Paid(reference)} without");
+    }
+
+    private static List<string> Trials(string dir) => Query(dir, "SELECT number || ' ' || arch_key || ' ' || fidelity || ' ' || status || ' ' || correct || ' ' || calls FROM trials ORDER BY number", r => r.GetString(0));
+
+    private static List<int> Attempts(string dir) => Query(dir, "SELECT attempts FROM trials", r => r.GetInt32(0));
+
+    private static long Paid(string dir) => Query(dir, "SELECT SUM(paid_calls) FROM trials", r => r.GetInt64(0))[0];
+
+    private static List<string> CacheKeys(string dir)
+    {
+        using var c = new SqliteConnection($"Data Source={Path.Combine(dir, "cache.db")};Pooling=False");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT key FROM cache ORDER BY key";
+        using var r = cmd.ExecuteReader();
+        var keys = new List<string>();
+        while (r.Read())
+        {
+            keys.Add(r.GetString(0));
+        }
+
+        return keys;
+    }
+
+    private static List<T> Query<T>(string dir, string sql, Func<SqliteDataReader, T> read)
+    {
+        using var c = new SqliteConnection($"Data Source={Path.Combine(dir, "study.db")};Pooling=False");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        using var r = cmd.ExecuteReader();
+        var list = new List<T>();
+        while (r.Read())
+        {
+            list.Add(read(r));
+        }
+
+        return list;
+    }
+}

@@ -1,0 +1,131 @@
+using System.Collections.Immutable;
+using Compose.Language;
+using Compose.Models;
+using Compose.Search.Optimizers;
+using Compose.Search.Space;
+using Compose.Search.Study;
+using Compose.Search.Trials;
+
+namespace Compose.Search.Tests;
+
+public sealed class SearchTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("compose-search-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static SearchSpace Space() => new()
+    {
+        Name = "t",
+        BaseDirectory = Directory.GetCurrentDirectory(),
+        Models = [Model("a"), Model("b")],
+        Generators = [["a"], ["b"], ["a", "b"]],
+        Samples = [1, 3, 5],
+        Critique = [false, true],
+        RankKeep = [0, 2],
+        FusionLayers = [0, 1],
+        Fusers = [1, 2],
+        Final = ["none", "verify"],
+        Temperatures = [0.2, 0.7],
+        Budget = new BudgetSpec { MaxCalls = 12 },
+    };
+
+    private static ModelSpec Model(string name) =>
+        new(name, "scripted", new SpecMapping([new SpecEntry("default", SourceLocation.None, new SpecScalar("A: 1", SourceLocation.None))], SourceLocation.None), SourceLocation.None);
+
+    private static double Truth(Architecture a) =>
+        0.4 + (a.Generators.Contains("b") ? 0.1 : 0) + (0.03 * a.Samples) + (a.FusionLayers * 0.05) + (a.Critique ? 0.02 : 0) - (Math.Abs(a.Temperature - 0.7) * 0.1) + (a.RankKeep * 0.011) + (a.Final == "verify" ? 0.013 : 0) + (a.Fusers * 0.007);
+
+    [Fact]
+    public void Architectures_over_the_budget_are_never_in_the_pool()
+    {
+        var pool = ArchitecturePool.Build(Space(), StandardProviders.Catalog);
+        Assert.True(pool.OverBudget > 0);
+        Assert.NotEmpty(pool.Feasible);
+        Assert.All(pool.Feasible, p => Assert.True(p.Bound.Calls <= 12, p.Architecture.Key));
+        Assert.Contains(pool.Feasible, p => p.Bound.Calls == 12 || p.Bound.Calls == 11);
+    }
+
+    [Fact]
+    public async Task Bayesian_search_finds_the_best_with_few_evaluations()
+    {
+        var pool = ArchitecturePool.Build(Space(), StandardProviders.Catalog);
+        var best = pool.Feasible.MaxBy(p => Truth(p.Architecture))!.Architecture;
+        var evaluator = new SimulatedEvaluator(Truth, _ => 1, 20000, 3);
+        var result = await SearchRunner.RunAsync(new BayesianOptimizer(), new OptimizerContext(pool, 20000, pool.Feasible.Length / 5, 1), evaluator, null);
+        // Within the noise of 20,000 items: the reported best is the true best or one less than a point behind it.
+        Assert.True(Truth(result.Best!.Architecture) >= Truth(best) - 0.008, result.Best.Architecture.Key);
+        Assert.True(result.Trials.Length <= pool.Feasible.Length / 5);
+    }
+
+    [Fact]
+    public async Task Resumed_study_replays_finished_trials_and_reruns_only_the_interrupted_one()
+    {
+        var pool = ArchitecturePool.Build(Space(), StandardProviders.Catalog);
+        var context = new OptimizerContext(pool, 200, 8, 42);
+        var evaluator = new SimulatedEvaluator(Truth, _ => 1, 200, 9);
+        var reference = await SearchRunner.RunAsync(new BayesianOptimizer(initialTrials: 3), context, evaluator, null);
+
+        var path = Path.Combine(_dir, "study.db");
+        using (var store = StudyStore.Open(path))
+        {
+            var stopping = new StopAfter(evaluator, 5);
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => SearchRunner.RunAsync(new BayesianOptimizer(initialTrials: 3), context, stopping, store));
+            var trials = store.Trials();
+            Assert.Equal(6, trials.Length);
+            Assert.Equal(TrialStatus.Running, trials[^1].Status);
+        }
+
+        using (var store = StudyStore.Open(path))
+        {
+            var counting = new StopAfter(evaluator, int.MaxValue);
+            var resumed = await SearchRunner.RunAsync(new BayesianOptimizer(initialTrials: 3), context, counting, store);
+            Assert.Equal(5, resumed.Reused);
+            Assert.Equal(1, resumed.Rerun);
+            Assert.Equal(3, counting.Calls);
+            Assert.Equal(reference.Trials.Select(t => (t.Architecture.Key, t.Correct)), resumed.Trials.Select(t => (t.Architecture.Key, t.Correct)));
+            Assert.Equal(2, store.Trials()[5].Attempts);
+        }
+    }
+
+    [Fact]
+    public async Task Successive_halving_promotes_the_best_to_larger_slices()
+    {
+        var pool = ArchitecturePool.Build(Space(), StandardProviders.Catalog);
+        var result = await SearchRunner.RunAsync(new SuccessiveHalving(), new OptimizerContext(pool, 900, 27, 0), new SimulatedEvaluator(Truth, _ => 1, 900, 1), null);
+        Assert.Equal([33, 100, 300, 900], result.Trials.Select(t => t.Fidelity).Distinct());
+        Assert.Equal(27 + 9 + 3 + 1, result.Trials.Length);
+        Assert.Equal(900, result.Best!.Fidelity);
+    }
+
+    [Fact]
+    public void Space_file_problems_are_located()
+    {
+        var file = Path.Combine(_dir, "s.space.yaml");
+        File.WriteAllText(Path.Combine(_dir, "m.yaml"), "models:\n  a: { provider: scripted }\n");
+        File.WriteAllText(file, "search: 1\nname: s\nmodels: m.yaml\naxes:\n  generators: [[a], [zz]]\n  samples: [1, 2.5]\n  colour: [red]\nbudget: { max_calls: 5 }\n");
+        var (space, diagnostics) = SearchSpaceReader.ReadFile(file);
+        Assert.Null(space);
+        Assert.Contains(diagnostics, d => d.Code == SearchDiagnosticCodes.SpaceBadValue && d.Location.Line == 5 && d.Message.Contains("zz", StringComparison.Ordinal));
+        Assert.Contains(diagnostics, d => d.Code == SearchDiagnosticCodes.SpaceBadValue && d.Location.Line == 6);
+        Assert.Contains(diagnostics, d => d.Code == SearchDiagnosticCodes.SpaceUnknownKey && d.Location.Line == 7);
+    }
+
+    private sealed class StopAfter(ITrialEvaluator inner, int allowed) : ITrialEvaluator
+    {
+        public int Calls { get; private set; }
+
+        public int FullFidelity => inner.FullFidelity;
+
+        public Task<TrialOutcome> EvaluateAsync(Architecture architecture, int fidelity, long seed, CancellationToken cancellationToken)
+        {
+            Calls++;
+            if (Calls > allowed)
+            {
+                throw new OperationCanceledException("killed");
+            }
+
+            return inner.EvaluateAsync(architecture, fidelity, seed, cancellationToken);
+        }
+    }
+}
