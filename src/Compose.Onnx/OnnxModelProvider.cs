@@ -122,37 +122,6 @@ public sealed class OnnxModelProvider : IModelProvider, IDisposable
         _models.Clear();
     }
 
-    internal static string? DidYouMean(string given, IEnumerable<string> candidates)
-    {
-        var best = candidates.Select(c => (c, d: Distance(given.ToLowerInvariant(), c))).OrderBy(x => x.d).FirstOrDefault();
-        return best.c is not null && best.d <= Math.Max(2, given.Length / 3) ? best.c : null;
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++)
-        {
-            d[i, 0] = i;
-        }
-
-        for (var j = 0; j <= b.Length; j++)
-        {
-            d[0, j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            for (var j = 1; j <= b.Length; j++)
-            {
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                {
-                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1); // a swap of neighbours is one edit
-                }
-            }
-        }
-
-        return d[a.Length, b.Length];
-    }
+    internal static string? DidYouMean(string given, IEnumerable<string> candidates) =>
+        Compose.Language.DidYouMean.Suggest(given, candidates);
 }
