@@ -3,8 +3,11 @@ using Compose.Onnx;
 
 namespace Compose.Cli;
 
-/// <summary>The providers the CLI offers: the library's standard ones plus the local ONNX runner.</summary>
+/// <summary>
+/// The providers the CLI offers: the library's standard ones plus the local ONNX runner, with the shipped
+/// offline model (<see cref="ShippedModel"/>) as <c>default</c>.
+/// </summary>
 internal static class ProviderSetup
 {
-    public static ModelProviderCatalog Catalog { get; } = StandardProviders.Catalog.With(new OnnxModelProvider());
+    public static ModelProviderCatalog Catalog { get; } = StandardProviders.Catalog.With(new OnnxModelProvider()).WithDefaultModel(ShippedModel.Spec);
 }
