@@ -12,6 +12,15 @@ if (args.Length >= 3 && args[0] == "export")
     var bytes = Directory.GetFiles(args[2]).Sum(f => new FileInfo(f).Length);
     Console.WriteLine($"wrote {args[2]}: {checkpoint.Layers} layers, hidden {checkpoint.Hidden}, {checkpoint.Heads} heads, mlp {checkpoint.Mlp}, " +
         $"{checkpoint.Tensors.Values.Sum(t => t.Data.Length):N0} parameters, {bytes:N0} bytes");
+    var probe = Path.Combine(args[1], "probe.jsonl");
+    if (File.Exists(probe))
+    {
+        var (agree, total, differences) = await ProbeCheck.RunAsync(probe, args[2], CancellationToken.None);
+        Console.WriteLine($"greedy answers of the ONNX runner agree with PyTorch on {agree}/{total} probe questions");
+        differences.ToList().ForEach(d => Console.WriteLine("  " + d));
+        return differences.Count == 0 ? 0 : 1;
+    }
+
     return 0;
 }
 
