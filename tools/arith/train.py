@@ -42,19 +42,22 @@ def make_problem(rng):
         digits = rng.randint(1, max_digits)
         return rng.randint(max(low, 0 if digits == 1 else 10 ** (digits - 1)), 10 ** digits - 1)
 
+    if kind < 0.1:
+        a, b = rng.randint(100, 999), rng.randint(100, 999)
+        return f"{a}+{b}", a + b
     if kind < 0.35:
-        a, b = num(3), num(3)
+        a, b = num(2), num(2)
         return f"{a}+{b}", a + b
     if kind < 0.55:
-        a, b = num(3), num(3)
+        a, b = num(2), num(2)
         a, b = max(a, b), min(a, b)
         return f"{a}-{b}", a - b
     if kind < 0.75:
-        a, b = num(2, 2), rng.randint(2, 9)
+        a, b = rng.randint(2, 9), rng.randint(2, 19)
         if rng.random() < 0.5:
             a, b = b, a
         return f"{a}*{b}", a * b
-    a, b, c = rng.randint(2, 9), num(2, 2), num(2)
+    a, b, c = rng.randint(2, 9), rng.randint(2, 9), num(2)
     if rng.random() < 0.5:
         return f"{a}*{b}+{c}", a * b + c
     return f"{c}+{a}*{b}", c + a * b
@@ -282,15 +285,15 @@ def main():
     ap.add_argument("--out", default="tools/arith/out")
     ap.add_argument("--benchmark", default="benchmarks/arith/test.jsonl")
     ap.add_argument("--seed", type=int, default=20261123)
-    ap.add_argument("--steps", type=int, default=2500)
+    ap.add_argument("--steps", type=int, default=1000)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--hidden", type=int, default=64)
-    ap.add_argument("--layers", type=int, default=4)
+    ap.add_argument("--layers", type=int, default=3)
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--mlp", type=int, default=256)
     ap.add_argument("--context", type=int, default=96)
-    ap.add_argument("--eval-every", type=int, default=250)
+    ap.add_argument("--eval-every", type=int, default=100)
     ap.add_argument("--eval-items", type=int, default=100)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
