@@ -296,6 +296,8 @@ def main():
     ap.add_argument("--eval-every", type=int, default=100)
     ap.add_argument("--eval-items", type=int, default=100)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--resume", help="a checkpoint folder to continue from (weights only; a fresh optimizer and schedule)")
+    ap.add_argument("--first-step", type=int, default=0, help="step number of --resume, so checkpoint names continue")
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
@@ -316,6 +318,11 @@ def main():
         assert expr not in excluded, expr
 
     model = Decoder(args.hidden, args.layers, args.heads, args.mlp, args.context)
+    if args.resume:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from choose import load
+        model.load_state_dict(load(args.resume).state_dict())
+        rng = random.Random(args.seed + args.first_step)  # a fresh part of the training stream
     params = sum(p.numel() for p in model.parameters())
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01, betas=(0.9, 0.98))
     warmup = 200
@@ -331,7 +338,7 @@ def main():
 
     say(f"# {time.strftime('%Y-%m-%d %H:%M:%S')} args={vars(args)} params={params}")
     start = time.time()
-    for step in range(1, args.steps + 1):
+    for step in range(args.first_step + 1, args.first_step + args.steps + 1):
         x, y = batch(rng, args.batch, excluded)
         loss = F.cross_entropy(model(x)[0].reshape(-1, VOCAB), y.reshape(-1), ignore_index=-100)
         opt.zero_grad()
@@ -341,7 +348,7 @@ def main():
         sched.step()
         if step % 50 == 0:
             say(f"step {step} loss {loss.item():.4f} lr {sched.get_last_lr()[0]:.2e} elapsed {time.time() - start:.0f}s")
-        if step % args.eval_every == 0 or step == args.steps:
+        if step % args.eval_every == 0 or step == args.first_step + args.steps:
             m = evaluate(model, valid, gen)
             m.update(step=step, elapsed=round(time.time() - start), loss=round(loss.item(), 4))
             say("eval " + json.dumps(m))
