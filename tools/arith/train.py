@@ -9,9 +9,10 @@ expression of the test or validation sets (checked before training starts).
 Usage (Debian's python3-torch 1.13; not the pyenv python):
     /usr/bin/python3 tools/arith/train.py --out tools/arith/out
 then build the ONNX Runtime GenAI folder from the chosen checkpoint with
-    dotnet run --project tools/arith/ArithExport -- tools/arith/out/chosen models/arith
+    /usr/bin/python3 tools/arith/choose.py tools/arith/out [--step N]
+    dotnet run -c Release --project tools/arith/ArithTool -- export tools/arith/out/chosen models/arith
 
-The model matches the graph ArithExport writes op for op: token + learned position embeddings,
+The model matches the graph ArithTool writes op for op: token + learned position embeddings,
 pre-LayerNorm attention (no biases) and ReLU MLP blocks, final LayerNorm, untied lm_head.
 Tokens are bytes (ids 0-255) plus <|endoftext|>=256, <|im_start|>=257, <|im_end|>=258.
 """
@@ -259,7 +260,7 @@ def evaluate(model, items, gen, samples=16, temperature=0.8):
 # ----------------------------------------------------------------------------- export
 
 def dump(model, folder):
-    """Raw little-endian float32 tensors plus a manifest, read by tools/arith/ArithExport."""
+    """Raw little-endian float32 tensors plus a manifest, read by tools/arith/ArithTool."""
     os.makedirs(folder, exist_ok=True)
     tensors, offset = [], 0
     with open(os.path.join(folder, "weights.bin"), "wb") as f:
