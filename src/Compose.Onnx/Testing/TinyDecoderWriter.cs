@@ -170,7 +170,7 @@ public static class TinyDecoderWriter
         return a;
     }
 
-    private static string GenAiConfigJson(TinyDecoderSpec s)
+    internal static string GenAiConfigJson(TinyDecoderSpec s)
     {
         var inputs = new Dictionary<string, string> { ["input_ids"] = "input_ids", ["attention_mask"] = "attention_mask" };
         var outputs = new Dictionary<string, string> { ["logits"] = "logits" };
@@ -221,7 +221,7 @@ public static class TinyDecoderWriter
     }
 
     /// <summary>A byte-level BPE tokenizer.json: the 256 byte tokens, a few merges, and three special tokens.</summary>
-    private static string TokenizerJson()
+    internal static string TokenizerJson()
     {
         var alphabet = ByteAlphabet();
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);

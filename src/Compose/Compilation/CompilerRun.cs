@@ -31,6 +31,14 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
                 $"'output: vote' votes over at most {final} candidate",
                 "a vote needs several candidates; use 'output: first', or end with a layer that keeps several"));
         }
+        else if (layersIntact && spec.Output.Kind == SelectionKind.BestLogProb && final <= 1)
+        {
+            diagnostics.Add(Diagnostic.Warning(
+                DiagnosticCodes.VoteOverSingleCandidate,
+                spec.Output.Location.IsNone ? spec.Location : spec.Output.Location,
+                $"'output: best_logprob' chooses among at most {final} candidate",
+                "a choice needs several candidates; use 'output: first', or end with a layer that keeps several"));
+        }
 
         var cost = CostOf(perModel);
         if (layersIntact)

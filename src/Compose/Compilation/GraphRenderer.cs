@@ -102,6 +102,7 @@ public static class GraphRenderer
     {
         Language.SelectionKind.Vote => "vote",
         Language.SelectionKind.BestScore => "best_score",
+        Language.SelectionKind.BestLogProb => "best_logprob",
         _ => "first",
     };
 

@@ -121,7 +121,7 @@ public static class DiagnosticCodes
     /// <summary><c>use_critiques: true</c> without a critique layer after the last layer that made new candidates.</summary>
     public const string CritiquesUnavailable = "CMP504";
 
-    /// <summary><c>output: vote</c> over at most one final candidate (warning).</summary>
+    /// <summary><c>output: vote</c> or <c>output: best_logprob</c> over at most one final candidate (warning).</summary>
     public const string VoteOverSingleCandidate = "CMP505";
 
     /// <summary>Two nodes have the same id.</summary>

@@ -65,5 +65,5 @@ internal static class PipelineKeys
 
     public static ImmutableArray<string> TieBreaks { get; } = ["first", "score", "shortest"];
 
-    public static ImmutableArray<string> Selections { get; } = ["first", "vote", "best_score"];
+    public static ImmutableArray<string> Selections { get; } = ["first", "vote", "best_score", "best_logprob"];
 }

@@ -187,6 +187,9 @@ public enum SelectionKind
 
     /// <summary>The survivor with the highest score.</summary>
     BestScore,
+
+    /// <summary>The survivor whose text the model found most likely (highest summed token log-probability); needs no model call.</summary>
+    BestLogProb,
 }
 
 /// <summary>The final selection (<c>output:</c>). Never a random pick.</summary>

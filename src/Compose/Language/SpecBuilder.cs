@@ -324,14 +324,14 @@ internal sealed partial class SpecBuilder(string file, List<Diagnostic> diagnost
 
     private OutputSpec ReadOutput(YNode node)
     {
-        SelectionKind[] kinds = [SelectionKind.First, SelectionKind.Vote, SelectionKind.BestScore];
+        SelectionKind[] kinds = [SelectionKind.First, SelectionKind.Vote, SelectionKind.BestScore, SelectionKind.BestLogProb];
         if (node is YScalar)
         {
             var kind = Word(node, "output", PipelineKeys.Selections, kinds) ?? SelectionKind.First;
             return new OutputSpec(kind, null, TieBreak.First, node.Location);
         }
 
-        if (Mapping(node, "output", "write output: first | vote | best_score, or output: { select: vote, extract: '...' }") is not { } mapping)
+        if (Mapping(node, "output", "write output: first | vote | best_score | best_logprob, or output: { select: vote, extract: '...' }") is not { } mapping)
         {
             return OutputSpec.First;
         }

@@ -22,6 +22,11 @@ public static class Selection
                 .OrderByDescending(x => x.c.Score ?? double.NegativeInfinity)
                 .ThenBy(x => x.i)
                 .First().c,
+            SelectionKind.BestLogProb => candidates
+                .Select((c, i) => (c, i))
+                .OrderByDescending(x => x.c.LogProbability ?? double.NegativeInfinity)
+                .ThenBy(x => x.i)
+                .First().c,
             SelectionKind.Vote => Majority(candidates, output.Extract is null ? null : new Regex(output.Extract, RegexOptions.None, TimeSpan.FromSeconds(1)), output.TieBreak).Winners.FirstOrDefault() ?? candidates[0],
             _ => candidates[0],
         };
