@@ -14,7 +14,7 @@ namespace Compose.Techniques;
 /// </summary>
 public sealed class Refine(RefineSpec spec) : ITechnique
 {
-    private readonly ProgramCheck? _check = spec.Check is null ? null : new ProgramCheck(spec.Check);
+    private readonly CandidateJudge _judge = new(spec.Check);
 
     public RefineSpec Spec { get; } = spec;
 
@@ -34,7 +34,7 @@ public sealed class Refine(RefineSpec spec) : ITechnique
             var sample = (index * Spec.Rounds) + round;
             if (Spec.Until == RefineStop.Verified)
             {
-                var ok = await IsVerified(context, current, sample, ct).ConfigureAwait(false);
+                var ok = await _judge.PassesAsync(context, Verifier(context), current, 1, sample, ct).ConfigureAwait(false);
                 current = current with { Verified = ok };
                 if (ok)
                 {
@@ -73,22 +73,7 @@ public sealed class Refine(RefineSpec spec) : ITechnique
         return current;
     }
 
-    private async Task<bool> IsVerified(TechniqueContext context, Candidate candidate, int sample, CancellationToken ct)
-    {
-        if (_check is not null)
-        {
-            return _check.Passes(candidate.Text);
-        }
-
-        var verifier = Spec.Verifier?.Name ?? context.Model;
-        if (context.Node.ResolvedModels.Length > 1)
-        {
-            verifier = context.Node.ResolvedModels[1];
-        }
-
-        var data = context.NewPromptModel();
-        data["candidate"] = PromptModels.Candidate(candidate, 1, withCritiques: false);
-        var reply = await context.CallAsync(verifier, "verify", sample, context.Render("verify", data), ct).ConfigureAwait(false);
-        return ModelVerdict.Parse(reply.Text) ?? false;
-    }
+    /// <summary>The model that judges <c>until: verified</c> when there is no check: <c>verifier</c>, else the node's model.</summary>
+    private string Verifier(TechniqueContext context) =>
+        context.Node.ResolvedModels.Length > 1 ? context.Node.ResolvedModels[1] : Spec.Verifier?.Name ?? context.Model;
 }

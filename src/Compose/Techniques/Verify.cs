@@ -13,14 +13,14 @@ namespace Compose.Techniques;
 /// </summary>
 public sealed class Verify(VerifySpec spec) : ITechnique
 {
-    private readonly ProgramCheck? _check = spec.Check is null ? null : new ProgramCheck(spec.Check);
+    private readonly CandidateJudge _judge = new(spec.Check);
 
     public VerifySpec Spec { get; } = spec;
 
     public async Task<ImmutableArray<Candidate>> RunAsync(TechniqueContext context, CancellationToken cancellationToken)
     {
         var input = context.Input;
-        var verdicts = await Concurrent.All(input.Length, i => Judge(context, input[i], i, cancellationToken)).ConfigureAwait(false);
+        var verdicts = await Concurrent.All(input.Length, i => _judge.PassesAsync(context, context.Model, input[i], i + 1, i, cancellationToken)).ConfigureAwait(false);
         var judged = input.Select((c, i) => c with { Verified = verdicts[i] }).ToImmutableArray();
         var passed = judged.Where(c => c.Verified == true).ToImmutableArray();
         if (!passed.IsEmpty)
@@ -39,19 +39,5 @@ public sealed class Verify(VerifySpec spec) : ITechnique
                 .First().c],
             _ => judged,
         };
-    }
-
-    /// <summary>Judges one candidate: the program check, or the model's verdict (unreadable verdicts fail).</summary>
-    internal async Task<bool> Judge(TechniqueContext context, Candidate candidate, int index, CancellationToken cancellationToken)
-    {
-        if (_check is not null)
-        {
-            return _check.Passes(candidate.Text);
-        }
-
-        var data = context.NewPromptModel();
-        data["candidate"] = PromptModels.Candidate(candidate, index + 1, withCritiques: false);
-        var reply = await context.CallAsync(context.Model, "verify", index, context.Render("verify", data), cancellationToken).ConfigureAwait(false);
-        return ModelVerdict.Parse(reply.Text) ?? false;
     }
 }
