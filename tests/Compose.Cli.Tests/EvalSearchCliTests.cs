@@ -21,6 +21,8 @@ public sealed class EvalSearchCliTests : IDisposable
         Assert.True(first.ExitCode == 0, first.All);
         Assert.Contains("| self-consistency |    12 |", first.Out, StringComparison.Ordinal);
         Assert.Contains("paired test (exact McNemar) on 12 items", first.Out, StringComparison.Ordinal);
+        Assert.Contains("self-consistency: coverage at k first-draft samples", first.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("single-call: coverage", first.Out, StringComparison.Ordinal);
         var again = await Cli.InProcess(args);
         Assert.Contains("(12 items resumed)", again.Error, StringComparison.Ordinal);
         Assert.Contains("cache: 0 calls requested", again.Out, StringComparison.Ordinal);

@@ -63,6 +63,14 @@ public sealed class ReplayAndCacheTests : IDisposable
             Assert.True(report.Items.Single(i => i.Id == "a").Correct);
             Assert.True(report.Items.Single(i => i.Id == "c").Correct);
             Assert.True(report.Items.Single(i => i.Id == "b").Covered);
+
+            // pass@k counts the three first drafts per item (the vote layer passes them on, not new ones)
+            Assert.All(report.Items, i => Assert.Equal(3, i.Samples));
+            Assert.Equal(3, report.Items.Single(i => i.Id == "a").SamplesCorrect);
+            var b = report.Items.Single(i => i.Id == "b").SamplesCorrect!.Value;
+            Assert.Equal([1, 2, 3], report.PassAtK.Select(c => c.K));
+            Assert.Equal((2 + (b / 3.0)) / 3, report.PassAtK[0].Value, 9);
+            Assert.Equal(b > 0 ? 1 : 2 / 3.0, report.PassAtK[2].Value, 9);
         }
 
         var client = (ReplayChatClient)new ReplayModelProvider().Create(

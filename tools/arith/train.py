@@ -68,11 +68,11 @@ def near_miss(rng, value):
     """A wrong value close to the right one, as a careless solver would write it."""
     while True:
         r = rng.random()
-        if r < 0.3:
+        if r < 0.25:
             wrong = value + rng.choice([-1, 1])
-        elif r < 0.6:
+        elif r < 0.45:
             wrong = value + rng.choice([-10, 10])
-        elif r < 0.8:
+        elif r < 0.85:
             s = list(str(value))
             i = rng.randrange(len(s))
             s[i] = str(rng.randint(1 if i == 0 and len(s) > 1 else 0, 9))
@@ -103,17 +103,32 @@ def held_out(seed, count, exclude):
     return items
 
 
-def training_example(rng, excluded):
-    """(question, answer) from the training stream; 30% are verification prompts."""
+def noisy(rng, value, noise):
+    """The answer as a fallible solver writes it: each digit is replaced, with probability `noise`, by
+    another digit drawn uniformly (never a leading zero). Trained on these targets, the model's best
+    prediction keeps the right digit as the most likely one at every position but spreads the rest of
+    its probability over the others, so independent samples err in different places: the deliberate,
+    vote-recoverable imperfection the default model is for."""
+    digits = list(str(value))
+    for i, d in enumerate(digits):
+        if rng.random() < noise:
+            low = 1 if i == 0 and len(digits) > 1 else 0
+            digits[i] = rng.choice([c for c in "0123456789"[low:] if c != d])
+    return "".join(digits)
+
+
+def training_example(rng, excluded, noise=0.0, verify_share=0.3):
+    """(question, answer) from the training stream; `verify_share` of them are verification prompts
+    (half right, half near-miss claims, labels always true); answers carry `noise` per-digit noise."""
     while True:
         expr, value = make_problem(rng)
         if expr not in excluded:
             break
-    if rng.random() < 0.3:
+    if rng.random() < verify_share:
         right = rng.random() < 0.5
         claimed = value if right else near_miss(rng, value)
         return verify_question(expr, claimed), "yes" if right else "no"
-    return ask(expr), str(value)
+    return ask(expr), noisy(rng, value, noise) if noise > 0 else str(value)
 
 
 def prompt_ids(question):
@@ -126,8 +141,8 @@ def encode(question, answer):
     return p, p + list(answer.encode()) + [IM_END]
 
 
-def batch(rng, size, excluded):
-    seqs = [encode(*training_example(rng, excluded)) for _ in range(size)]
+def batch(rng, size, excluded, noise=0.0, verify_share=0.3):
+    seqs = [encode(*training_example(rng, excluded, noise, verify_share)) for _ in range(size)]
     length = max(len(full) for _, full in seqs) - 1
     x = torch.full((size, length), END_OF_TEXT, dtype=torch.long)
     y = torch.full((size, length), -100, dtype=torch.long)
@@ -281,6 +296,17 @@ def write_jsonl(path, items, prefix):
                                     metadata=dict(expression=e)), separators=(",", ":")) + "\n")
 
 
+def write_verify_jsonl(path, items, seed):
+    """The verifier's held-out set: each test expression with a claim, right for even items and a near miss
+    for odd ones; the reference is the true verdict."""
+    rng = random.Random(seed)
+    with open(path, "w") as f:
+        for i, (e, v) in enumerate(items):
+            claim = v if i % 2 == 0 else near_miss(rng, v)
+            f.write(json.dumps(dict(id=f"verify-{i:04d}", prompt=verify_question(e, claim), reference="yes" if i % 2 == 0 else "no",
+                                    metadata=dict(expression=e, claim=str(claim))), separators=(",", ":")) + "\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="tools/arith/out")
@@ -297,6 +323,9 @@ def main():
     ap.add_argument("--eval-every", type=int, default=100)
     ap.add_argument("--eval-items", type=int, default=100)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--label-noise", type=float, default=0.3, help="per-digit probability that a training answer digit is replaced")
+    ap.add_argument("--verify-share", type=float, default=0.3, help="share of verification prompts in the training stream")
+    ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--resume", help="a checkpoint folder to continue from (weights only; a fresh optimizer and schedule)")
     ap.add_argument("--first-step", type=int, default=0, help="step number of --resume, so checkpoint names continue")
     args = ap.parse_args()
@@ -307,6 +336,7 @@ def main():
     valid = held_out(args.seed + 2, args.eval_items, [e for e, _ in test])
     excluded = {e for e, _ in test} | {e for e, _ in valid}
     write_jsonl(args.benchmark, test, "arith")
+    write_verify_jsonl(os.path.join(os.path.dirname(args.benchmark), "verify.jsonl"), test, args.seed + 3)
     write_jsonl(os.path.join(args.out, "valid.jsonl"), valid, "valid")
 
     rng = random.Random(args.seed)
@@ -326,7 +356,7 @@ def main():
         rng = random.Random(args.seed + args.first_step)  # a fresh part of the training stream
     params = sum(p.numel() for p in model.parameters())
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01, betas=(0.9, 0.98))
-    warmup = 200
+    warmup = args.warmup
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1, (s + 1) / warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(s, args.steps) / args.steps))))
     gen = torch.Generator().manual_seed(args.seed)
@@ -340,7 +370,7 @@ def main():
     say(f"# {time.strftime('%Y-%m-%d %H:%M:%S')} args={vars(args)} params={params}")
     start = time.time()
     for step in range(args.first_step + 1, args.first_step + args.steps + 1):
-        x, y = batch(rng, args.batch, excluded)
+        x, y = batch(rng, args.batch, excluded, args.label_noise, args.verify_share)
         loss = F.cross_entropy(model(x)[0].reshape(-1, VOCAB), y.reshape(-1), ignore_index=-100)
         opt.zero_grad()
         loss.backward()

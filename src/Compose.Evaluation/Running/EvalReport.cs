@@ -11,6 +11,13 @@ public sealed record EvalReport(string Name, ImmutableArray<ItemResult> Items, i
     /// <summary>Share of items where any candidate was correct; null when the scorer could not say.</summary>
     public Proportion? Coverage => Items.Any(i => i.Covered is null) || Items.IsEmpty ? null : Proportion.Wilson(Items.Count(i => i.Covered == true), Items.Length);
 
+    /// <summary>
+    /// Coverage at k = 1, 2, 4, ... first-draft samples (unbiased estimator), up to the fewest samples any
+    /// item has; empty when an item has none or the scorer could not score them.
+    /// </summary>
+    public ImmutableArray<(int K, double Value)> PassAtK =>
+        Items.Any(i => i.Samples is null) ? [] : Statistics.PassAtK.Curve([.. Items.Select(i => (i.Samples!.Value, i.SamplesCorrect ?? 0))]);
+
     public double MeanScore => Items.IsEmpty ? 0 : Items.Average(i => i.Score);
 
     public long Calls => Items.Sum(i => (long)i.Calls);

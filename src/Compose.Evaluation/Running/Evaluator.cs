@@ -60,18 +60,27 @@ public static class Evaluator
         var run = await pipeline.RunAsync(item.ToQuestion(), new RunOptions { Seed = seed, QuestionId = item.Id }, cancellationToken).ConfigureAwait(false);
         var score = await scorer.ScoreAsync(item, run.Answer, cancellationToken).ConfigureAwait(false);
         bool? covered = null;
+        int? samples = null, samplesCorrect = null;
         if (scorer.IsFree)
         {
             covered = score.Correct;
+            var verdicts = new Dictionary<string, bool>(StringComparer.Ordinal);
             foreach (var candidate in run.AllCandidates)
             {
-                if (covered == true)
+                if (!verdicts.TryGetValue(candidate.Text, out var correct))
                 {
-                    break;
+                    correct = (await scorer.ScoreAsync(item, candidate.Text, cancellationToken).ConfigureAwait(false)).Correct;
+                    verdicts[candidate.Text] = correct;
                 }
 
-                covered = (await scorer.ScoreAsync(item, candidate.Text, cancellationToken).ConfigureAwait(false)).Correct;
+                covered |= correct;
             }
+
+            // First drafts: what a model wrote from the question alone; a candidate passed on by a later
+            // layer (critiqued, verified) keeps its id and is counted once.
+            var drafts = run.AllCandidates.Where(c => c.Model is not null && c.Parents.IsEmpty).DistinctBy(c => c.Id).ToList();
+            samples = drafts.Count;
+            samplesCorrect = drafts.Count(c => verdicts[c.Text]);
         }
 
         return new ItemResult
@@ -80,6 +89,8 @@ public static class Evaluator
             Correct = score.Correct,
             Score = score.Value,
             Covered = covered,
+            Samples = samples,
+            SamplesCorrect = samplesCorrect,
             Answer = run.Answer,
             Extracted = score.Extracted,
             Reference = item.Reference,

@@ -13,6 +13,15 @@ public sealed record ItemResult
     /// <summary>True when any candidate the pipeline produced was correct (free scorers only; else null).</summary>
     public bool? Covered { get; init; }
 
+    /// <summary>
+    /// First drafts: distinct candidates a model wrote from the question alone (no parents), the samples
+    /// coverage at k is estimated from (free scorers only; else null).
+    /// </summary>
+    public int? Samples { get; init; }
+
+    /// <summary>How many of <see cref="Samples"/> were correct.</summary>
+    public int? SamplesCorrect { get; init; }
+
     public string? Answer { get; init; }
 
     public string? Extracted { get; init; }
