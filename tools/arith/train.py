@@ -36,29 +36,29 @@ VOCAB = 259
 # ----------------------------------------------------------------------------- data
 
 def make_problem(rng):
-    """One arithmetic expression and its value; the mix sets how hard the task is."""
+    """One arithmetic expression and its value; the mix sets how hard the task is. Every form is one the
+    model can learn from examples: sums and differences of one- and two-digit numbers, a three-digit
+    number plus a one- or two-digit one ("What is 47+385?"), and a one-digit product plus a one-digit
+    addend ("3*7+9"), whose product is a fact seen in training with other addends."""
     kind = rng.random()
 
     def num(max_digits, low=0):
         digits = rng.randint(1, max_digits)
         return rng.randint(max(low, 0 if digits == 1 else 10 ** (digits - 1)), 10 ** digits - 1)
 
-    if kind < 0.1:
-        a, b = rng.randint(100, 999), rng.randint(100, 999)
-        return f"{a}+{b}", a + b
     if kind < 0.35:
         a, b = num(2), num(2)
         return f"{a}+{b}", a + b
-    if kind < 0.55:
+    if kind < 0.6:
         a, b = num(2), num(2)
         a, b = max(a, b), min(a, b)
         return f"{a}-{b}", a - b
-    if kind < 0.75:
-        a, b = rng.randint(2, 9), rng.randint(2, 19)
+    if kind < 0.85:
+        a, b = rng.randint(100, 999), num(2)
         if rng.random() < 0.5:
             a, b = b, a
-        return f"{a}*{b}", a * b
-    a, b, c = rng.randint(2, 9), rng.randint(2, 9), num(2)
+        return f"{a}+{b}", a + b
+    a, b, c = rng.randint(2, 9), rng.randint(2, 9), rng.randint(1, 9)
     if rng.random() < 0.5:
         return f"{a}*{b}+{c}", a * b + c
     return f"{c}+{a}*{b}", c + a * b
@@ -131,6 +131,9 @@ def training_example(rng, excluded, noise=0.0, verify_share=0.3):
     return ask(expr), noisy(rng, value, noise) if noise > 0 else str(value)
 
 
+ASSISTANT_TAIL = [IM_END] + list(b"\n") + [IM_START] + list(b"assistant\n")
+
+
 def prompt_ids(question):
     """Exactly what Compose's ChatML format renders for one user message, tokenized byte by byte."""
     return [IM_START] + list(b"user\n") + list(question.encode()) + [IM_END] + list(b"\n") + [IM_START] + list(b"assistant\n")
@@ -141,16 +144,30 @@ def encode(question, answer):
     return p, p + list(answer.encode()) + [IM_END]
 
 
-def batch(rng, size, excluded, noise=0.0, verify_share=0.3):
-    seqs = [encode(*training_example(rng, excluded, noise, verify_share)) for _ in range(size)]
+def claim_span(question, answer):
+    """For a verification prompt whose claim is right, the positions (in the full sequence) of the claim's
+    digits and the space after them; else empty. Supervising them teaches the model to work the value out
+    where it reads the claim, the computation its yes/no has to compare against."""
+    if answer != "yes" or not question.startswith("Is "):
+        return range(0)
+    start = len(prompt_ids("")) - len(ASSISTANT_TAIL) + question.index("=") + 1
+    return range(start, start + len(question) - question.index("=") - 1 - len("correct?"))
+
+
+def batch(rng, size, excluded, noise=0.0, verify_share=0.3, claim_loss=False):
+    examples = [training_example(rng, excluded, noise, verify_share) for _ in range(size)]
+    seqs = [encode(q, a) for q, a in examples]
     length = max(len(full) for _, full in seqs) - 1
     x = torch.full((size, length), END_OF_TEXT, dtype=torch.long)
     y = torch.full((size, length), -100, dtype=torch.long)
-    for i, (p, full) in enumerate(seqs):
+    for i, ((p, full), (q, a)) in enumerate(zip(seqs, examples)):
         n = len(full) - 1
         x[i, :n] = torch.tensor(full[:-1])
         target = torch.tensor(full[1:])
-        target[: len(p) - 1] = -100  # loss only on the answer and its <|im_end|>
+        keep = [k - 1 for k in claim_span(q, a)] if claim_loss else []
+        claimed = target[keep].clone()
+        target[: len(p) - 1] = -100  # loss only on the answer and its <|im_end|> ...
+        target[keep] = claimed  # ... and, with claim_loss, on a right claim's digits
         y[i, :n] = target
     return x, y
 
@@ -326,6 +343,7 @@ def main():
     ap.add_argument("--label-noise", type=float, default=0.3, help="per-digit probability that a training answer digit is replaced")
     ap.add_argument("--verify-share", type=float, default=0.3, help="share of verification prompts in the training stream")
     ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--claim-loss", action="store_true", help="also train on the digits of right claims in verification prompts")
     ap.add_argument("--resume", help="a checkpoint folder to continue from (weights only; a fresh optimizer and schedule)")
     ap.add_argument("--first-step", type=int, default=0, help="step number of --resume, so checkpoint names continue")
     args = ap.parse_args()
@@ -370,7 +388,7 @@ def main():
     say(f"# {time.strftime('%Y-%m-%d %H:%M:%S')} args={vars(args)} params={params}")
     start = time.time()
     for step in range(args.first_step + 1, args.first_step + args.steps + 1):
-        x, y = batch(rng, args.batch, excluded, args.label_noise, args.verify_share)
+        x, y = batch(rng, args.batch, excluded, args.label_noise, args.verify_share, args.claim_loss)
         loss = F.cross_entropy(model(x)[0].reshape(-1, VOCAB), y.reshape(-1), ignore_index=-100)
         opt.zero_grad()
         loss.backward()
