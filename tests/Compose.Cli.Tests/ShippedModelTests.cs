@@ -3,8 +3,44 @@ using System.Text.Json;
 namespace Compose.Cli.Tests;
 
 /// <summary>The offline model in models/arith is the CLI's default: real inference, no network, no model file.</summary>
-public sealed class ShippedModelTests
+public sealed class ShippedModelTests : IDisposable
 {
+    private readonly string _dir = Directory.CreateTempSubdirectory("compose-shipped-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>
+    /// What the model is for, measured through the real CLI on held-out questions: one sample is fallible,
+    /// sixteen voted are much better, and the right answer is almost always among the sixteen.
+    /// </summary>
+    [Fact]
+    public async Task Voting_over_samples_of_the_shipped_model_beats_one_sample_on_held_out_questions()
+    {
+        var result = await Cli.Process(["eval", "pipelines/arith-single.yaml", "pipelines/arith-vote.yaml", "--benchmark", "benchmarks/arith/test.jsonl",
+            "--scorer", "number", "--limit", "100", "--concurrency", "16", "--out", _dir, "--json"]);
+        Assert.True(result.ExitCode == 0, result.All);
+        using var json = JsonDocument.Parse(result.Out);
+        var runs = json.RootElement.GetProperty("results");
+        var single = runs[0].GetProperty("accuracy").GetDouble();
+        var vote = runs[1].GetProperty("accuracy").GetDouble();
+        Assert.InRange(single, 0.30, 0.75);
+        Assert.True(vote >= single + 0.15, $"vote@16 {vote:P1}, one sample {single:P1}");
+        Assert.True(runs[1].GetProperty("coverage").GetDouble() >= 0.85, result.Out);
+        var passAt = runs[1].GetProperty("pass_at_k").EnumerateArray().Select(p => (p.GetProperty("k").GetInt32(), p.GetProperty("value").GetDouble())).ToList();
+        Assert.Equal([1, 2, 4, 8, 16], passAt.Select(p => p.Item1));
+        Assert.True(passAt.Zip(passAt.Skip(1)).All(p => p.First.Item2 <= p.Second.Item2), result.Out);
+    }
+
+    [Fact]
+    public async Task The_shipped_model_verifies_claims_better_than_chance_but_not_perfectly()
+    {
+        var result = await Cli.Process(["eval", "benchmarks/arith/pipelines/verifier.yaml", "--benchmark", "benchmarks/arith/verify.jsonl",
+            "--scorer", "exact", "--limit", "200", "--concurrency", "16", "--out", _dir, "--json"]);
+        Assert.True(result.ExitCode == 0, result.All);
+        using var json = JsonDocument.Parse(result.Out);
+        Assert.InRange(json.RootElement.GetProperty("results")[0].GetProperty("accuracy").GetDouble(), 0.6, 0.99);
+    }
+
     [Fact]
     public void The_build_copies_the_model_next_to_the_binaries_and_the_cli_makes_it_the_default()
     {

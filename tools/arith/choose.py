@@ -2,8 +2,8 @@
 """Picks the shipped checkpoint from train.py's validation evals (never the test set) and writes greedy
 probe answers that ArithTool export compares against the ONNX graph.
 
-Rule: among checkpoints with single-sample accuracy in [0.40, 0.65] and coverage@16 >= 0.93 on the
-validation set, the one with the largest vote@16 - single gain (ties: the later step). The bounds sit
+Rule: among checkpoints with single-sample accuracy in [0.40, 0.65], coverage@16 >= 0.93 and a
+verifier right on at least 60% of balanced claims on the validation set, the one with the largest vote@16 - single gain (ties: the later step). The bounds sit
 inside the issue's targets (35-70%, > 90%) to leave room for the validation/test difference.
 
 Usage: /usr/bin/python3 tools/arith/choose.py tools/arith/out [--step N]
@@ -42,7 +42,7 @@ def main():
     if "--step" in sys.argv:
         step = int(sys.argv[sys.argv.index("--step") + 1])
     else:
-        ok = [e for e in evals if 0.40 <= e["single"] <= 0.65 and e["cover16"] >= 0.93]
+        ok = [e for e in evals if 0.40 <= e["single"] <= 0.65 and e["cover16"] >= 0.93 and e["verify"] >= 0.6]
         if not ok:
             print("no checkpoint meets the rule yet")
             return 1
