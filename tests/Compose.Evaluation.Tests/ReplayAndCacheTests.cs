@@ -70,7 +70,8 @@ public sealed class ReplayAndCacheTests : IDisposable
             var b = report.Items.Single(i => i.Id == "b").SamplesCorrect!.Value;
             Assert.Equal([1, 2, 3], report.PassAtK.Select(c => c.K));
             Assert.Equal((2 + (b / 3.0)) / 3, report.PassAtK[0].Value, 9);
-            Assert.Equal(b > 0 ? 1 : 2 / 3.0, report.PassAtK[2].Value, 9);
+            Assert.InRange(b, 1, 3); // item b is covered, and its drafts are all the candidates there are
+            Assert.Equal(1, report.PassAtK[2].Value, 9);
         }
 
         var client = (ReplayChatClient)new ReplayModelProvider().Create(

@@ -6,11 +6,16 @@ Everything comes from a fixed seed: the held-out test set (benchmarks/arith/test
 validation set (used only to pick the checkpoint), and the training stream, which never contains an
 expression of the test or validation sets (checked before training starts).
 
-Usage (Debian's python3-torch 1.13; not the pyenv python):
-    /usr/bin/python3 tools/arith/train.py --out tools/arith/out
+Usage (Debian's python3-torch 1.13 with OpenBLAS: `apt-get install -y python3-torch python3-numpy
+libopenblas0-pthread`; run /usr/bin/python3, not the pyenv python). The shipped model took two stages,
+clean labels and then per-digit label noise with verification training (exact commands and timings in
+models/arith/README.md):
+    /usr/bin/python3 tools/arith/train.py --out tools/arith/out-c --steps 7000 --label-noise 0 --verify-share 0.25 ...
+    /usr/bin/python3 tools/arith/train.py --out tools/arith/out-f --label-noise 0.3 --verify-share 0.6 --claim-loss \
+        --resume tools/arith/out-c/step03000 --first-step 3000 ...
 then build the ONNX Runtime GenAI folder from the chosen checkpoint with
-    /usr/bin/python3 tools/arith/choose.py tools/arith/out [--step N]
-    dotnet run -c Release --project tools/arith/ArithTool -- export tools/arith/out/chosen models/arith
+    /usr/bin/python3 tools/arith/choose.py tools/arith/out-f [--step N]
+    dotnet run -c Release --project tools/arith/ArithTool -- export tools/arith/out-f/chosen models/arith
 
 The model matches the graph ArithTool writes op for op: token + learned position embeddings,
 pre-LayerNorm attention (no biases) and ReLU MLP blocks, final LayerNorm, untied lm_head.

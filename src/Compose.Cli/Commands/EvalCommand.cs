@@ -171,9 +171,8 @@ internal static class EvalCommand
                 $"| {r.Name.PadRight(width)} | {r.Items.Length,5} | {acc.Value,8:P1} | [{acc.Low,6:P1}, {acc.High,6:P1}] | {coverage,8} | {(double)r.Calls / n,7:F2} | {(double)r.Tokens / n,8:F0} | {latency.P50,6:F1} | {latency.P90,6:F1} | {latency.P99,6:F1} | {r.Errors,6} |\n");
         }
 
-        foreach (var r in reports.Where(r => r.PassAtK.Length > 1))
+        foreach (var (r, curve) in reports.Select(r => (r, r.PassAtK)).Where(x => x.PassAtK.Length > 1))
         {
-            var curve = r.PassAtK;
             text.Append(CultureInfo.InvariantCulture, $"\n{r.Name}: coverage at k first-draft samples (pass@k, unbiased estimator; {curve[^1].K} samples per item):\n");
             text.Append("| k      |").AppendJoin("", curve.Select(c => $" {c.K,6} |")).Append('\n');
             text.Append("|--------|").AppendJoin("", curve.Select(_ => "-------:|")).Append('\n');
