@@ -18,6 +18,11 @@ public static class ComposeApp
             EvalCommand.Create(console),
             SearchCommand.Create(console),
         };
+        foreach (var option in FileBoundsOptions.Create())
+        {
+            root.Options.Add(option);
+        }
+
         return root;
     }
 

@@ -30,4 +30,26 @@ public static class OnnxErrors
     /// <summary>Throws a <see cref="DiagnosticException"/> carrying one diagnostic about a file.</summary>
     public static DiagnosticException Fail(string code, string file, string message, string? hint = null) =>
         new([InFile(code, file, message, hint)]);
+
+    /// <summary>Largest JSON file of a model folder read into memory (tokenizer.json of a large vocabulary is tens of MB).</summary>
+    public const long MaxJsonFileBytes = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// Reads a model folder's JSON or tokenizer file: a regular file (a FIFO or device is refused before it is
+    /// opened) of at most <paramref name="maxBytes"/>; anything else throws the file's diagnostic.
+    /// </summary>
+    public static byte[] ReadFile(string path, long maxBytes = MaxJsonFileBytes)
+    {
+        RequireRegular(path, maxBytes);
+        return File.ReadAllBytes(path);
+    }
+
+    /// <summary>Throws the file's diagnostic unless <paramref name="path"/> is a regular file of at most <paramref name="maxBytes"/>.</summary>
+    public static void RequireRegular(string path, long maxBytes = long.MaxValue)
+    {
+        if (Compose.IO.SafeFile.Check(path, maxBytes, "model file") is { } problem)
+        {
+            throw new DiagnosticException([problem.Code == DiagnosticCodes.FileUnreadable ? InFile(MissingFile, path, problem.Message) : problem.ToDiagnostic(new SourceLocation(path, 0, 0))]);
+        }
+    }
 }

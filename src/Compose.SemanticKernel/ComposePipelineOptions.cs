@@ -16,4 +16,7 @@ public sealed record ComposePipelineOptions
 
     /// <summary>How model stacks are built (outer middleware, telemetry).</summary>
     public PipelineBuildOptions Build { get; init; } = PipelineBuildOptions.Default;
+
+    /// <summary>Bounds on the files the pipeline reads and the folders its prompt and model files may live in (docs/security.md).</summary>
+    public Compose.IO.FileAccessPolicy Files { get; init; } = Compose.IO.FileAccessPolicy.Default;
 }

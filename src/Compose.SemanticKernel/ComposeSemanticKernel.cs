@@ -29,7 +29,7 @@ public static class ComposeSemanticKernel
         var models = ImmutableArray<ModelSpec>.Empty;
         if (options.ModelsFile is { } modelsFile)
         {
-            (models, diagnostics) = ModelsFileReader.ReadFile(Path.GetFullPath(modelsFile));
+            (models, diagnostics) = ModelsFileReader.ReadFile(Path.GetFullPath(modelsFile), options.Files);
             if (diagnostics.Any(d => d.IsError))
             {
                 throw new ComposePipelineException(full, diagnostics);
@@ -41,6 +41,7 @@ public static class ComposeSemanticKernel
             BaseDirectory = Path.GetDirectoryName(full)!,
             Catalog = options.Catalog,
             Services = services,
+            Files = options.Files,
             LoggerFactory = services?.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
         };
         var (pipeline, problems) = PipelineFactory.Load(full, options.Catalog, options.Build, context, models);

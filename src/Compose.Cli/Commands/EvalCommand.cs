@@ -49,14 +49,13 @@ internal static class EvalCommand
                 return ExitCodes.BadInput;
             }
 
-            if (!File.Exists(benchmarkPath))
+            if (!await CommandSupport.CheckBenchmarkAsync(benchmarkPath, parse, console).ConfigureAwait(false))
             {
-                await console.Error.WriteLineAsync($"{benchmarkPath}: error {Compose.Evaluation.EvaluationDiagnosticCodes.BenchmarkUnreadable}: the benchmark file does not exist").ConfigureAwait(false);
                 return ExitCodes.BadInput;
             }
 
             var modelsFile = parse.GetValue(models);
-            var (bindings, bindingProblems) = CommandSupport.ReadModels(modelsFile);
+            var (bindings, bindingProblems) = CommandSupport.ReadModels(modelsFile, parse);
             DiagnosticPrinter.Print(console.Error, bindingProblems);
             if (bindingProblems.Any(d => d.IsError))
             {
@@ -70,7 +69,7 @@ internal static class EvalCommand
             {
                 CompiledPipeline Load(string path)
                 {
-                    var (pipeline, diagnostics) = PipelineFactory.Load(path, ProviderSetup.Catalog, buildOptions, CommandSupport.Context(path, console), bindings);
+                    var (pipeline, diagnostics) = PipelineFactory.Load(path, ProviderSetup.Catalog, buildOptions, CommandSupport.Context(path, console, parse), bindings);
                     DiagnosticPrinter.Print(console.Error, diagnostics);
                     if (pipeline is null)
                     {
@@ -83,7 +82,7 @@ internal static class EvalCommand
 
                 var pipelines = paths.Select(Load).ToList();
                 var score = ScorerFactory.Create(parse.GetValue(scorer)!, Load, parse.GetValue(baseline), parse.GetValue(seed));
-                var total = parse.GetValue(limit) is { } n ? Math.Min(n, CountItems(benchmarkPath)) : CountItems(benchmarkPath);
+                var total = parse.GetValue(limit) is { } n ? Math.Min(n, CommandSupport.CountItems(benchmarkPath, parse)) : CommandSupport.CountItems(benchmarkPath, parse);
                 var reports = new List<EvalReport>();
                 for (var i = 0; i < pipelines.Count; i++)
                 {
@@ -102,6 +101,7 @@ internal static class EvalCommand
                         Concurrency = parse.GetValue(concurrency),
                         ResultsPath = resultsPath,
                         Fingerprint = fingerprint,
+                        Files = CommandSupport.Files(parse),
                         Progress = progress.For(total),
                     }, ct).ConfigureAwait(false);
                     progress.Finish();
@@ -201,8 +201,6 @@ internal static class EvalCommand
 
     private static object? CacheJson(ResponseCache? cache) =>
         cache is null ? null : new { requests = cache.Requests, hits = cache.Hits, misses = cache.Misses, saved_share = cache.SavedShare };
-
-    private static int CountItems(string path) => File.ReadLines(path).Count(l => !string.IsNullOrWhiteSpace(l));
 
     private static string Fingerprint(string pipeline, string? modelsFile, string benchmark, string scorer, string? baseline, long seed)
     {

@@ -15,7 +15,7 @@ internal static class GraphCommand
         var command = new Command("graph", "Show the compiled graph of a pipeline with its static bounds on calls and tokens per question.") { file, format, models };
         command.SetAction((parse, ct) =>
         {
-            var result = CommandSupport.Compile(parse.GetValue(file)!, parse.GetValue(models), console);
+            var result = CommandSupport.Compile(parse.GetValue(file)!, parse.GetValue(models), console, parse);
             DiagnosticPrinter.Print(console.Error, result.Diagnostics);
             if (!result.Success)
             {

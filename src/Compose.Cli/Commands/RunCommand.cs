@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Compose.IO;
 using Compose.Language;
 using Compose.Models;
 using Compose.Runtime;
@@ -24,21 +25,21 @@ internal static class RunCommand
         var command = new Command("run", "Run a pipeline on one question and print the answer.") { file, input, inputFile, seed, trace, json, maxCalls, models };
         command.SetAction(async (parse, ct) =>
         {
-            var question = await ReadQuestion(console, parse.GetValue(input), parse.GetValue(inputFile), ct).ConfigureAwait(false);
+            var question = await ReadQuestion(console, parse.GetValue(input), parse.GetValue(inputFile), CommandSupport.Files(parse), ct).ConfigureAwait(false);
             if (question is null)
             {
                 return ExitCodes.BadInput;
             }
 
             var path = parse.GetValue(file)!;
-            var (bindings, bindingProblems) = CommandSupport.ReadModels(parse.GetValue(models));
+            var (bindings, bindingProblems) = CommandSupport.ReadModels(parse.GetValue(models), parse);
             DiagnosticPrinter.Print(console.Error, bindingProblems);
             if (bindingProblems.Any(d => d.IsError))
             {
                 return ExitCodes.BadInput;
             }
 
-            var (pipeline, diagnostics) = PipelineFactory.Load(path, ProviderSetup.Catalog, context: CommandSupport.Context(path, console), models: bindings);
+            var (pipeline, diagnostics) = PipelineFactory.Load(path, ProviderSetup.Catalog, context: CommandSupport.Context(path, console, parse), models: bindings);
             DiagnosticPrinter.Print(console.Error, diagnostics);
             if (pipeline is null)
             {
@@ -109,7 +110,7 @@ internal static class RunCommand
         return command;
     }
 
-    private static async Task<string?> ReadQuestion(CliConsole console, string? input, string? inputFile, CancellationToken ct)
+    private static async Task<string?> ReadQuestion(CliConsole console, string? input, string? inputFile, FileAccessPolicy files, CancellationToken ct)
     {
         if (input is not null && inputFile is not null)
         {
@@ -120,19 +121,21 @@ internal static class RunCommand
         string? text = input;
         if (inputFile is not null)
         {
-            try
+            (text, var error) = SafeFile.ReadText(inputFile, files, "input file");
+            if (error is not null)
             {
-                text = await File.ReadAllTextAsync(inputFile, ct).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                await console.Error.WriteLineAsync($"compose: cannot read the input file '{inputFile}': {ex.Message}").ConfigureAwait(false);
+                DiagnosticPrinter.Print(console.Error, [error.ToDiagnostic(new SourceLocation(inputFile, 0, 0))]);
                 return null;
             }
         }
         else if (text is null && console.InputRedirected)
         {
-            text = await console.In.ReadToEndAsync(ct).ConfigureAwait(false);
+            text = await ReadBounded(console.In, files.MaxFileBytes, ct).ConfigureAwait(false);
+            if (text is null)
+            {
+                await console.Error.WriteLineAsync($"compose: error {DiagnosticCodes.FileTooLarge}: the question on standard input is longer than {files.MaxFileBytes:N0} characters\n  hint: raise the limit with --max-file-bytes N").ConfigureAwait(false);
+                return null;
+            }
         }
 
         if (string.IsNullOrWhiteSpace(text))
@@ -142,6 +145,24 @@ internal static class RunCommand
         }
 
         return text.Trim();
+    }
+
+    /// <summary>Reads all of <paramref name="reader"/>, or null as soon as it has more than <paramref name="max"/> characters.</summary>
+    private static async Task<string?> ReadBounded(TextReader reader, long max, CancellationToken ct)
+    {
+        var text = new System.Text.StringBuilder();
+        var buffer = new char[16 * 1024];
+        int read;
+        while ((read = await reader.ReadAsync(buffer.AsMemory(), ct).ConfigureAwait(false)) > 0)
+        {
+            text.Append(buffer, 0, read);
+            if (text.Length > max)
+            {
+                return null;
+            }
+        }
+
+        return text.ToString();
     }
 
     private static void WriteSummary(CliConsole console, RunResult result)

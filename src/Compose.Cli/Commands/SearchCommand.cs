@@ -40,16 +40,15 @@ internal static class SearchCommand
         {
             var spacePath = parse.GetValue(file)!;
             var benchmarkPath = parse.GetValue(benchmark)!;
-            var (space, problems) = SearchSpaceReader.ReadFile(spacePath);
+            var (space, problems) = SearchSpaceReader.ReadFile(spacePath, CommandSupport.Files(parse));
             DiagnosticPrinter.Print(console.Error, problems);
             if (space is null)
             {
                 return ExitCodes.BadInput;
             }
 
-            if (!File.Exists(benchmarkPath))
+            if (!await CommandSupport.CheckBenchmarkAsync(benchmarkPath, parse, console).ConfigureAwait(false))
             {
-                await console.Error.WriteLineAsync($"{benchmarkPath}: error {Compose.Evaluation.EvaluationDiagnosticCodes.BenchmarkUnreadable}: the benchmark file does not exist").ConfigureAwait(false);
                 return ExitCodes.BadInput;
             }
 
@@ -88,7 +87,7 @@ internal static class SearchCommand
                 }
             }
 
-            var fullFidelity = File.ReadLines(benchmarkPath).Count(l => !string.IsNullOrWhiteSpace(l));
+            var fullFidelity = CommandSupport.CountItems(benchmarkPath, parse);
             fullFidelity = parse.GetValue(limit) is { } l ? Math.Min(l, fullFidelity) : fullFidelity;
             var cache = parse.GetValue(noCache) ? null : ResponseCache.Open(Path.Combine(outDir, "cache.db"));
             try

@@ -55,7 +55,7 @@ internal static class ServeCommand
                 LogLevel = parse.GetValue(logLevel),
             };
             problems.AddRange(CheckLimits(options));
-            var (bindings, bindingProblems) = CommandSupport.ReadModels(parse.GetValue(models));
+            var (bindings, bindingProblems) = CommandSupport.ReadModels(parse.GetValue(models), parse);
             problems.AddRange(bindingProblems);
             if (problems.Any(d => d.IsError))
             {
@@ -68,7 +68,7 @@ internal static class ServeCommand
             {
                 foreach (var path in parse.GetValue(files)!)
                 {
-                    var (pipeline, diagnostics) = PipelineFactory.Load(path, ProviderSetup.Catalog, context: CommandSupport.Context(path, console), models: bindings);
+                    var (pipeline, diagnostics) = PipelineFactory.Load(path, ProviderSetup.Catalog, context: CommandSupport.Context(path, console, parse), models: bindings);
                     problems.AddRange(diagnostics);
                     if (pipeline is null)
                     {

@@ -20,11 +20,11 @@ internal static class ValidateCommand
             foreach (var file in parse.GetValue(files)!)
             {
                 ct.ThrowIfCancellationRequested();
-                var result = CommandSupport.Compile(file, parse.GetValue(models), console);
+                var result = CommandSupport.Compile(file, parse.GetValue(models), console, parse);
                 var diagnostics = result.Diagnostics.ToList();
                 if (result.Graph is not null && result.Success)
                 {
-                    diagnostics.AddRange(CommandSupport.TemplateProblems(result.Graph));
+                    diagnostics.AddRange(CommandSupport.TemplateProblems(result.Graph, CommandSupport.Files(parse)));
                 }
 
                 all.Add((file, diagnostics, result.Graph));

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Compose.IO;
 using Compose.Language;
 using Microsoft.Extensions.AI;
 
@@ -18,30 +19,46 @@ public static class BenchmarkReader
     private static readonly string[] PromptKeys = ["prompt", "question", "input"];
     private static readonly string[] ReferenceKeys = ["reference", "answer", "ground_truth", "target"];
 
-    /// <summary>Streams the items of <paramref name="path"/>; reads at most <paramref name="limit"/> items when given.</summary>
-    public static async IAsyncEnumerable<BenchmarkItem> ReadAsync(string path, int? limit = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Streams the items of <paramref name="path"/>; reads at most <paramref name="limit"/> items when given.
+    /// The file is read within <paramref name="files"/>' bounds (a regular file, its size and line length capped).
+    /// </summary>
+    public static async IAsyncEnumerable<BenchmarkItem> ReadAsync(string path, int? limit = null, [EnumeratorCancellation] CancellationToken cancellationToken = default, FileAccessPolicy? files = null)
     {
-        StreamReader reader;
-        try
+        var (lines, error) = SafeFile.OpenLines(path, files ?? FileAccessPolicy.Default, "benchmark");
+        if (error is not null)
         {
-            reader = new StreamReader(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new DiagnosticException([Diagnostic.Error(EvaluationDiagnosticCodes.BenchmarkUnreadable, new SourceLocation(path, 0, 0), $"cannot read the benchmark '{path}': {ex.Message}", "Check the path; a benchmark is a JSONL file, one item per line.")]);
+            throw new DiagnosticException([error.Code == DiagnosticCodes.FileUnreadable
+                ? Diagnostic.Error(EvaluationDiagnosticCodes.BenchmarkUnreadable, new SourceLocation(path, 0, 0), error.Message, "Check the path; a benchmark is a JSONL file, one item per line.")
+                : error.ToDiagnostic(new SourceLocation(path, 0, 0))]);
         }
 
-        using (reader)
+        await Task.Yield();
+        using var reader = lines!.GetEnumerator();
         {
             var ids = new HashSet<string>(StringComparer.Ordinal);
             var line = 0;
             var count = 0;
             while (limit is null || count < limit)
             {
-                var text = await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false);
-                if (text is null)
+                cancellationToken.ThrowIfCancellationRequested();
+                string text;
+                try
                 {
-                    yield break;
+                    if (!reader.MoveNext())
+                    {
+                        yield break;
+                    }
+
+                    text = reader.Current;
+                }
+                catch (FileBoundException ex)
+                {
+                    throw new DiagnosticException([ex.Error.ToDiagnostic(new SourceLocation(path, line + 1, 1))]);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    throw new DiagnosticException([Diagnostic.Error(EvaluationDiagnosticCodes.BenchmarkUnreadable, new SourceLocation(path, line + 1, 1), $"cannot read the benchmark '{path}': {ex.Message}", "Check the file and the disk.")]);
                 }
 
                 line++;

@@ -94,11 +94,22 @@ public sealed class ReplayModelProvider : IModelProvider
             return null;
         }
 
-        var full = Path.GetFullPath(Path.Combine(context.BaseDirectory, path.Value));
+        var (full, outside) = context.ResolvePath(path.Value, "recordings file");
+        if (outside is not null)
+        {
+            diagnostics.Add(outside.ToDiagnostic(path.Location));
+            return null;
+        }
+
         ReplayRecordings recordings;
         try
         {
-            recordings = ReplayRecordings.Load(full, model.Value);
+            recordings = ReplayRecordings.Load(full!, model.Value, context.Files);
+        }
+        catch (Compose.IO.FileBoundException ex) when (ex.Error.Code != DiagnosticCodes.FileUnreadable)
+        {
+            diagnostics.Add(ex.Error.ToDiagnostic(path.Location));
+            return null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
         {

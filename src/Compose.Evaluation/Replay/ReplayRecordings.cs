@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Compose.IO;
 
 namespace Compose.Evaluation.Replay;
 
@@ -39,10 +40,12 @@ public sealed partial class ReplayRecordings
     public ImmutableArray<string> ModelsInFile { get; }
 
     /// <summary>Loads (once per process, per file version) the recordings of <paramref name="model"/> from <paramref name="path"/>.</summary>
-    public static ReplayRecordings Load(string path, string model)
+    /// <exception cref="FileBoundException">The file is not a regular file, or crosses a size bound of <paramref name="files"/>.</exception>
+    public static ReplayRecordings Load(string path, string model, FileAccessPolicy? files = null)
     {
         var full = Path.GetFullPath(path);
-        return Loaded.GetOrAdd((full, model, File.GetLastWriteTimeUtc(full)), key => Read(key.Path, key.Model));
+        files ??= FileAccessPolicy.Default;
+        return Loaded.GetOrAdd((full, model, File.GetLastWriteTimeUtc(full)), key => Read(key.Path, key.Model, files));
     }
 
     /// <summary>The recorded samples of the question <paramref name="text"/> (exact, whitespace-normalised), or empty.</summary>
@@ -52,11 +55,17 @@ public sealed partial class ReplayRecordings
     /// <summary>Normalises a question for lookup: trimmed, whitespace runs collapsed to one space.</summary>
     public static string Key(string text) => Spaces().Replace(text.Trim(), " ");
 
-    private static ReplayRecordings Read(string path, string model)
+    private static ReplayRecordings Read(string path, string model, FileAccessPolicy files)
     {
         var byQuestion = new Dictionary<string, ImmutableArray<string>>(StringComparer.Ordinal);
         var models = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var line in File.ReadLines(path))
+        var (lines, error) = SafeFile.OpenLines(path, files, "recordings file");
+        if (error is not null)
+        {
+            throw new FileBoundException(error);
+        }
+
+        foreach (var line in lines!)
         {
             if (string.IsNullOrWhiteSpace(line))
             {

@@ -18,6 +18,9 @@ public sealed record EvalOptions
     /// <summary>Identifies what is evaluated (pipeline, models, scorer, seed): a results file with another fingerprint is not resumed.</summary>
     public string Fingerprint { get; init; } = "";
 
+    /// <summary>Bounds on reading the benchmark (a regular file, its size and line length capped).</summary>
+    public Compose.IO.FileAccessPolicy Files { get; init; } = Compose.IO.FileAccessPolicy.Default;
+
     /// <summary>Reports each finished item.</summary>
     public IProgress<EvalProgress>? Progress { get; init; }
 }

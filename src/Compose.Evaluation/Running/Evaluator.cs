@@ -26,7 +26,7 @@ public static class Evaluator
 
         using var writer = options.ResultsPath is null ? null : ResultsFile.OpenForAppend(options.ResultsPath, options.Fingerprint, pipeline.Spec.Name);
         using var writeLock = new SemaphoreSlim(1, 1);
-        var items = BenchmarkReader.ReadAsync(benchmarkPath, options.Limit, cancellationToken).Where(i => !done.Contains(i.Id));
+        var items = BenchmarkReader.ReadAsync(benchmarkPath, options.Limit, cancellationToken, options.Files).Where(i => !done.Contains(i.Id));
         await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Concurrency), CancellationToken = cancellationToken }, async (item, ct) =>
         {
             var result = await EvaluateItemAsync(pipeline, item, scorer, options.Seed, ct).ConfigureAwait(false);

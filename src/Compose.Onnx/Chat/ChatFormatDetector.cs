@@ -13,7 +13,7 @@ public static class ChatFormatDetector
         {
             try
             {
-                using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+                using var doc = JsonDocument.Parse(OnnxErrors.ReadFile(path));
                 if (doc.RootElement.TryGetProperty("chat_template", out var t))
                 {
                     var template = t.ValueKind == JsonValueKind.String ? t.GetString() ?? "" : t.GetRawText();

@@ -39,6 +39,7 @@ internal static class SessionFactory
                 "Check model.decoder.filename in genai_config.json.");
         }
 
+        OnnxErrors.RequireRegular(modelFile);
         using var options = new SessionOptions();
         try
         {

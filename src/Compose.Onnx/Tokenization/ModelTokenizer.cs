@@ -83,6 +83,7 @@ public sealed class ModelTokenizer
     {
         try
         {
+            OnnxErrors.RequireRegular(path, OnnxErrors.MaxJsonFileBytes);
             using var stream = System.IO.File.OpenRead(path);
             var llama = LlamaTokenizer.Create(stream, addBeginOfSentence: false, addEndOfSentence: false);
             var bytes = new byte[llama.Vocabulary.Count][];
@@ -111,7 +112,7 @@ public sealed class ModelTokenizer
     {
         try
         {
-            using var doc = JsonDocument.Parse(System.IO.File.ReadAllBytes(path));
+            using var doc = JsonDocument.Parse(OnnxErrors.ReadFile(path));
             return FromJson(doc.RootElement, path);
         }
         catch (JsonException e)

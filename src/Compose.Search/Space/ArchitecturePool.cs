@@ -20,7 +20,7 @@ public sealed record ArchitecturePool(SearchSpace Space, ImmutableArray<PooledAr
         var feasible = ImmutableArray.CreateBuilder<PooledArchitecture>();
         var over = 0;
         var diagnostics = new List<Diagnostic>();
-        var context = new ModelProviderContext { BaseDirectory = space.BaseDirectory, Catalog = catalog };
+        var context = new ModelProviderContext { BaseDirectory = space.BaseDirectory, Catalog = catalog, Files = space.Files };
         foreach (var a in Enumerate(space))
         {
             var (spec, read) = ArchitectureWriter.ToSpec(a, space, withBudget: false);

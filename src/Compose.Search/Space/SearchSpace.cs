@@ -19,6 +19,9 @@ public sealed record SearchSpace
     /// <summary>Directory relative paths in model options resolve against.</summary>
     public string BaseDirectory { get; init; } = "";
 
+    /// <summary>The file bounds the space was read with; the pipelines it generates are built with them.</summary>
+    public Compose.IO.FileAccessPolicy Files { get; init; } = Compose.IO.FileAccessPolicy.Default;
+
     public ImmutableArray<ImmutableArray<string>> Generators { get; init; } = [];
 
     public ImmutableArray<int> Samples { get; init; } = [1];

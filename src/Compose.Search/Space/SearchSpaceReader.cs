@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using Compose.IO;
 using Compose.Language;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -33,17 +34,22 @@ public static class SearchSpaceReader
     private static readonly string[] AxisKeys = ["generators", "samples", "critique", "rank_keep", "fusion_layers", "fusers", "final", "temperature"];
     private static readonly string[] Finals = ["none", "verify", "unit_tests"];
 
-    public static (SearchSpace? Space, ImmutableArray<Diagnostic> Diagnostics) ReadFile(string path)
+    /// <summary>
+    /// Reads a search space within <paramref name="files"/>' bounds; the models file it names is confined to
+    /// the space's folder tree (or a folder the policy allows).
+    /// </summary>
+    public static (SearchSpace? Space, ImmutableArray<Diagnostic> Diagnostics) ReadFile(string path, FileAccessPolicy? files = null)
     {
-        string text;
-        try
+        files ??= FileAccessPolicy.Default;
+        var (read, error) = SafeFile.ReadText(path, files, "search space");
+        if (error is not null)
         {
-            text = File.ReadAllText(path);
+            return (null, [error.Code == DiagnosticCodes.FileUnreadable
+                ? Diagnostic.Error(SearchDiagnosticCodes.SpaceUnreadable, new SourceLocation(path, 0, 0), error.Message, "Check the path.")
+                : error.ToDiagnostic(new SourceLocation(path, 0, 0))]);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            return (null, [Diagnostic.Error(SearchDiagnosticCodes.SpaceUnreadable, new SourceLocation(path, 0, 0), $"cannot read the search space '{path}': {ex.Message}", "Check the path.")]);
-        }
+
+        var text = read!;
 
         var diagnostics = new List<Diagnostic>();
         YamlMappingNode root;
@@ -63,12 +69,12 @@ public static class SearchSpaceReader
             return (null, [Diagnostic.Error(SearchDiagnosticCodes.SpaceUnreadable, new SourceLocation(path, (int)ex.Start.Line, (int)ex.Start.Column), $"not valid YAML: {ex.Message}", "Check indentation and quoting.")]);
         }
 
-        var reader = new Reader(path, diagnostics);
+        var reader = new Reader(path, diagnostics, files);
         var space = reader.Read(root);
         return (diagnostics.Any(d => d.IsError) ? null : space, [.. diagnostics]);
     }
 
-    private sealed class Reader(string path, List<Diagnostic> diagnostics)
+    private sealed class Reader(string path, List<Diagnostic> diagnostics, FileAccessPolicy files)
     {
         private string BaseDirectory => Path.GetDirectoryName(Path.GetFullPath(path))!;
 
@@ -83,9 +89,17 @@ public static class SearchSpaceReader
             var models = ImmutableArray<ModelSpec>.Empty;
             if (Get(root, "models") is YamlScalarNode { Value: { } file } modelsNode)
             {
-                var (read, problems) = ModelsFileReader.ReadFile(Path.Combine(BaseDirectory, file));
-                diagnostics.AddRange(problems.Select(d => d.Location.IsNone ? d with { Location = At(modelsNode) } : d));
-                models = read;
+                var (full, outside) = SafePath.Confine(BaseDirectory, file, files, "models file");
+                if (outside is not null)
+                {
+                    diagnostics.Add(outside.ToDiagnostic(At(modelsNode)));
+                }
+                else
+                {
+                    var (read, problems) = ModelsFileReader.ReadFile(full!, files);
+                    diagnostics.AddRange(problems.Select(d => d.Location.Line == 0 ? d with { Location = At(modelsNode) } : d));
+                    models = read;
+                }
             }
             else
             {
@@ -126,6 +140,7 @@ public static class SearchSpaceReader
                 Name = (Get(root, "name") as YamlScalarNode)?.Value ?? Path.GetFileNameWithoutExtension(path),
                 SourceFile = Path.GetFullPath(path),
                 BaseDirectory = BaseDirectory,
+                Files = files,
                 Models = models,
                 Judge = judge,
                 MaxTokens = Get(root, "max_tokens") is { } mt ? Ints(new YamlSequenceNode(mt), [512], 1)[0] : 512,

@@ -23,7 +23,7 @@ public sealed class PipelineTrialEvaluator(SearchSpace space, ModelProviderCatal
     public async Task<TrialOutcome> EvaluateAsync(Architecture architecture, int fidelity, long seed, CancellationToken cancellationToken)
     {
         var (spec, diagnostics) = ArchitectureWriter.ToSpec(architecture, space);
-        var context = new ModelProviderContext { BaseDirectory = space.BaseDirectory, Catalog = catalog };
+        var context = new ModelProviderContext { BaseDirectory = space.BaseDirectory, Catalog = catalog, Files = space.Files };
         var compiled = spec is null ? null : PipelineCompiler.Compile(spec, catalog, context);
         if (compiled is null || !compiled.Success)
         {
@@ -39,7 +39,7 @@ public sealed class PipelineTrialEvaluator(SearchSpace space, ModelProviderCatal
         using (pipeline)
         {
             var requestsBefore = cache?.Requests ?? 0;
-            var report = await Evaluator.RunAsync(pipeline, benchmark, scorer, new EvalOptions { Seed = seed, Limit = fidelity, Concurrency = Concurrency }, cancellationToken).ConfigureAwait(false);
+            var report = await Evaluator.RunAsync(pipeline, benchmark, scorer, new EvalOptions { Seed = seed, Limit = fidelity, Concurrency = Concurrency, Files = space.Files }, cancellationToken).ConfigureAwait(false);
             var paid = report.Calls;
             var requested = cache is null ? paid : cache.Requests - requestsBefore;
             return new TrialOutcome(report.Items.Count(i => i.Correct), report.Items.Length, requested, report.Tokens, report.Cost, paid);

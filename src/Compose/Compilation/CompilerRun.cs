@@ -75,7 +75,7 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
 
             try
             {
-                diagnostics.AddRange(provider.Check(model, context));
+                diagnostics.AddRange(provider.Check(model, context.For(model)));
             }
             catch (Exception exception) when (exception is not OutOfMemoryException)
             {
@@ -134,17 +134,13 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
                     continue;
                 }
 
-                bool exists;
-                try
+                var (path, outside) = Compose.IO.SafePath.Confine(folder, file, context.Files, "prompt template file");
+                var problem = outside ?? Compose.IO.SafeFile.Check(path!, context.Files.MaxFileBytes, "prompt template file");
+                if (problem is { Code: not DiagnosticCodes.FileUnreadable })
                 {
-                    exists = File.Exists(Path.Combine(folder, file));
+                    diagnostics.Add(problem.ToDiagnostic(prompt.Location));
                 }
-                catch (Exception exception) when (exception is ArgumentException or NotSupportedException or IOException)
-                {
-                    exists = false;
-                }
-
-                if (!exists)
+                else if (problem is not null)
                 {
                     diagnostics.Add(Diagnostic.Error(
                         DiagnosticCodes.PromptFileNotFound,

@@ -13,7 +13,7 @@ public static class PipelineLoader
     /// </summary>
     public static CompileResult Load(string path, ModelProviderCatalog catalog, ModelProviderContext? context = null)
     {
-        var read = PipelineReader.ReadFile(path);
+        var read = PipelineReader.ReadFile(path, context?.Files);
         return Compile(read, catalog, context);
     }
 

@@ -29,6 +29,18 @@ public static class DiagnosticCodes
     /// <summary>The YAML nests deeper than the reader accepts.</summary>
     public const string NestingTooDeep = "CMP106";
 
+    /// <summary>A path names a folder, a pipe, a device or a socket where a regular file is expected.</summary>
+    public const string NotARegularFile = "CMP107";
+
+    /// <summary>A file is larger than its size limit (<c>--max-file-bytes</c>, <c>--max-data-bytes</c>).</summary>
+    public const string FileTooLarge = "CMP108";
+
+    /// <summary>A file named inside a pipeline, models file or search space resolves outside the allowed folders.</summary>
+    public const string PathOutsideAllowed = "CMP109";
+
+    /// <summary>Reading a file took longer than its time bound.</summary>
+    public const string ReadTimedOut = "CMP110";
+
     // CMP2xx: structure, keys, types and ranges.
 
     /// <summary>A value has the wrong type (a string where a number is expected, a list where a mapping is expected...).</summary>

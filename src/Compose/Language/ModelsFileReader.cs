@@ -9,17 +9,16 @@ namespace Compose.Language;
 /// </summary>
 public static class ModelsFileReader
 {
-    public static (ImmutableArray<ModelSpec> Models, ImmutableArray<Diagnostic> Diagnostics) ReadFile(string path)
+    /// <summary>Reads a models file within <paramref name="files"/>' bounds; every problem is a diagnostic.</summary>
+    public static (ImmutableArray<ModelSpec> Models, ImmutableArray<Diagnostic> Diagnostics) ReadFile(string path, Compose.IO.FileAccessPolicy? files = null)
     {
-        string text;
-        try
+        var (read, error) = Compose.IO.SafeFile.ReadText(path, files ?? Compose.IO.FileAccessPolicy.Default, "models file");
+        if (error is not null)
         {
-            text = File.ReadAllText(path);
+            return ([], [error.ToDiagnostic(new SourceLocation(path, 0, 0))]);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            return ([], [Diagnostic.Error(DiagnosticCodes.FileUnreadable, new SourceLocation(path, 0, 0), $"cannot read models file '{path}': {ex.Message}", "check the path and permissions")]);
-        }
+
+        var text = read!;
 
         var diagnostics = new List<Diagnostic>();
         try

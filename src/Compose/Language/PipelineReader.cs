@@ -36,23 +36,19 @@ public static class PipelineReader
         }
     }
 
-    /// <summary>Reads a pipeline file; a missing or unreadable file is a diagnostic, not an exception.</summary>
-    public static ReadResult ReadFile(string path)
+    /// <summary>
+    /// Reads a pipeline file within <paramref name="files"/>' bounds (a regular file, its size capped, the read
+    /// timed); a missing, special, oversized or unreadable file is a diagnostic, not an exception.
+    /// </summary>
+    public static ReadResult ReadFile(string path, Compose.IO.FileAccessPolicy? files = null)
     {
-        string text;
-        try
+        var (text, error) = Compose.IO.SafeFile.ReadText(path ?? "", files ?? Compose.IO.FileAccessPolicy.Default, "pipeline file");
+        if (error is not null)
         {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or System.Security.SecurityException)
-        {
-            var message = exception is FileNotFoundException or DirectoryNotFoundException
-                ? $"pipeline file '{path}' not found"
-                : $"cannot read pipeline file '{path}': {exception.Message}";
-            return new ReadResult(null, [Diagnostic.Error(DiagnosticCodes.FileUnreadable, new SourceLocation(path ?? "", 0, 0), message, "check the path and permissions")]) { LayersIntact = false };
+            return new ReadResult(null, [error.ToDiagnostic(new SourceLocation(path ?? "", 0, 0))]) { LayersIntact = false };
         }
 
-        return Read(text, path);
+        return Read(text!, path!);
     }
 
     internal static ImmutableArray<Diagnostic> Sorted(IEnumerable<Diagnostic> diagnostics) =>

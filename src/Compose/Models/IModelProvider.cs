@@ -44,4 +44,34 @@ public sealed record ModelProviderContext
 
     /// <summary>Host services (for example chat clients registered by a Semantic Kernel app), if any.</summary>
     public IServiceProvider? Services { get; init; }
+
+    /// <summary>Bounds on the files a provider reads and the folders a model's paths may name (docs/security.md).</summary>
+    public Compose.IO.FileAccessPolicy Files { get; init; } = Compose.IO.FileAccessPolicy.Default;
+
+    /// <summary>
+    /// The context for one model: its relative paths resolve against (and are confined to) the folder of the
+    /// file that defines it — the pipeline, or a <c>--models</c> file bound over it.
+    /// </summary>
+    public ModelProviderContext For(ModelSpec spec)
+    {
+        var file = spec.Location.File;
+        if (string.IsNullOrEmpty(file))
+        {
+            return this;
+        }
+
+        try
+        {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(file));
+            return string.IsNullOrEmpty(folder) || folder == BaseDirectory ? this : this with { BaseDirectory = folder };
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return this;
+        }
+    }
+
+    /// <summary>Resolves a path a model names to its real path, confined to <see cref="BaseDirectory"/>'s tree or an allowed folder.</summary>
+    public (string? Path, Compose.IO.FileError? Error) ResolvePath(string name, string what) =>
+        Compose.IO.SafePath.Confine(BaseDirectory, name, Files, what);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Reflection;
+using Compose.IO;
 using Compose.Language;
 using Compose.Runtime;
 
@@ -41,11 +42,14 @@ public static class PromptLibrary
 
     /// <summary>
     /// The templates a technique uses, by name, with overrides applied. Override problems (file
-    /// missing, syntax errors) are returned as diagnostics.
+    /// missing, outside the pipeline's folder, too large, not a regular file, syntax errors) are returned
+    /// as diagnostics. A template file is confined to <paramref name="baseDirectory"/>'s tree (after
+    /// symlinks) or a folder <paramref name="files"/> allows, and read within its size and time bounds.
     /// </summary>
     public static (ImmutableDictionary<string, PromptTemplate> Templates, IReadOnlyList<Diagnostic> Diagnostics) Resolve(
-        TechniqueSpec technique, string baseDirectory)
+        TechniqueSpec technique, string baseDirectory, FileAccessPolicy? files = null)
     {
+        files ??= FileAccessPolicy.Default;
         var diagnostics = new List<Diagnostic>();
         var result = ImmutableDictionary.CreateBuilder<string, PromptTemplate>(StringComparer.Ordinal);
         var names = TemplatesByTechnique.TryGetValue(technique.Kind, out var n) ? n : [];
@@ -61,21 +65,24 @@ public static class PromptLibrary
             string origin;
             if (over.File is { } file)
             {
-                var path = Path.GetFullPath(Path.Combine(baseDirectory, file));
-                try
+                var (path, outside) = SafePath.Confine(baseDirectory, file, files, "prompt template file");
+                if (outside is not null)
                 {
-                    text = File.ReadAllText(path);
-                    origin = path;
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    diagnostics.Add(Diagnostic.Error(
-                        RuntimeDiagnosticCodes.TemplateFile,
-                        over.Location,
-                        $"prompt template file '{file}' cannot be read: {ex.Message}",
-                        "Paths are relative to the pipeline file's folder."));
+                    diagnostics.Add(outside.ToDiagnostic(over.Location));
                     continue;
                 }
+
+                var (read, error) = SafeFile.ReadText(path!, files, "prompt template file");
+                if (error is not null)
+                {
+                    diagnostics.Add(error.Code == DiagnosticCodes.FileUnreadable
+                        ? Diagnostic.Error(RuntimeDiagnosticCodes.TemplateFile, over.Location, error.Message, "Paths are relative to the pipeline file's folder.")
+                        : error.ToDiagnostic(over.Location));
+                    continue;
+                }
+
+                text = read!;
+                origin = path!;
             }
             else
             {

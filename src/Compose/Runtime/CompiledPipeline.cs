@@ -61,7 +61,7 @@ public sealed class CompiledPipeline : IChatClient
         var nodes = ImmutableArray.CreateBuilder<(GraphNode, ITechnique, ImmutableDictionary<string, PromptTemplate>)>();
         foreach (var node in graph.Nodes)
         {
-            var (templates, problems) = PromptLibrary.Resolve(node.Spec, graph.Spec.BaseDirectory);
+            var (templates, problems) = PromptLibrary.Resolve(node.Spec, graph.Spec.BaseDirectory, context.Files);
             diagnostics.AddRange(problems);
             nodes.Add((node, TechniqueFactory.Create(node.Spec), templates));
         }
@@ -79,7 +79,7 @@ public sealed class CompiledPipeline : IChatClient
 
             try
             {
-                var bare = provider.Create(spec, context);
+                var bare = provider.Create(spec, context.For(spec));
                 var builder = new ChatClientBuilder(bare);
                 options.ConfigureModel?.Invoke(builder, spec);
                 if (bare is not CompiledPipeline)

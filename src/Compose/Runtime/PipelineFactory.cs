@@ -20,7 +20,7 @@ public static class PipelineFactory
             return PipelineLoader.Load(path, catalog, context);
         }
 
-        var read = PipelineReader.ReadFile(path);
+        var read = PipelineReader.ReadFile(path, context.Files);
         if (read.Spec is null || read.Diagnostics.Any(d => d.IsError))
         {
             return PipelineLoader.Load(path, catalog, context);
@@ -40,6 +40,7 @@ public static class PipelineFactory
     {
         context ??= ContextFor(path, catalog);
         var full = Path.GetFullPath(path);
+        full = Compose.IO.SafePath.RealPath(full) ?? full;
         context = context with { PipelineChain = context.PipelineChain.Contains(full) ? context.PipelineChain : [.. context.PipelineChain, full] };
         var compiled = Compile(path, catalog, models, context);
         if (!compiled.Success)

@@ -31,15 +31,20 @@ public sealed class PipelineModelProvider : IModelProvider
             yield break;
         }
 
-        var full = Path.GetFullPath(Path.Combine(context.BaseDirectory, path.Value));
-        if (!File.Exists(full))
+        var (full, outside) = context.ResolvePath(path.Value, "pipeline model file");
+        var problem = outside ?? Compose.IO.SafeFile.Check(full!, context.Files.MaxFileBytes, "pipeline model file");
+        if (problem is { Code: DiagnosticCodes.FileUnreadable })
         {
-            yield return Diagnostic.Error(FileNotFound, path.Location, $"pipeline file '{path.Value}' does not exist (looked for {full})", "Paths are relative to the folder of the pipeline file that names them.");
+            yield return Diagnostic.Error(FileNotFound, path.Location, $"pipeline file '{path.Value}' does not exist (looked for {full ?? path.Value})", "Paths are relative to the folder of the pipeline file that names them.");
         }
-        else if (context.PipelineChain.Contains(full, StringComparer.Ordinal))
+        else if (problem is not null)
+        {
+            yield return problem.ToDiagnostic(path.Location);
+        }
+        else if (context.PipelineChain.Contains(full!, StringComparer.Ordinal))
         {
             yield return Diagnostic.Error(RuntimeDiagnosticCodes.PipelineCycle, path.Location,
-                $"pipeline '{path.Value}' uses itself as a model ({string.Join(" -> ", context.PipelineChain.Select(Path.GetFileName))} -> {Path.GetFileName(full)})",
+                $"pipeline '{path.Value}' uses itself as a model ({string.Join(" -> ", context.PipelineChain.Select(Path.GetFileName))} -> {Path.GetFileName(full!)})",
                 "Break the cycle: a pipeline cannot be a model of itself, directly or through others.");
         }
     }
@@ -52,7 +57,7 @@ public sealed class PipelineModelProvider : IModelProvider
             throw new DiagnosticException(problems);
         }
 
-        var full = Path.GetFullPath(Path.Combine(context.BaseDirectory, ((SpecScalar)spec.Options["path"]!).Value));
+        var full = context.ResolvePath(((SpecScalar)spec.Options["path"]!).Value, "pipeline model file").Path!;
         var inner = context with
         {
             BaseDirectory = Path.GetDirectoryName(full)!,
