@@ -102,6 +102,11 @@ internal static class RunCommand
                         await console.Out.WriteLineAsync(result.Answer).ConfigureAwait(false);
                     }
 
+                    foreach (var warning in result.Warnings)
+                    {
+                        await console.Error.WriteLineAsync($"compose: warning {RuntimeDiagnosticCodes.RegexTimedOut}: {warning}").ConfigureAwait(false);
+                    }
+
                     WriteSummary(console, result);
                     return result.Succeeded ? ExitCodes.Success : ExitCodes.RunFailed;
                 }
@@ -189,6 +194,7 @@ internal static class RunCommand
         succeeded = result.Succeeded,
         error = result.Error,
         budget_exhausted = result.BudgetExhausted,
+        warnings = result.Warnings,
         layers_completed = result.LayersCompleted,
         usage = new
         {

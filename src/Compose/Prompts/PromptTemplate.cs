@@ -18,6 +18,9 @@ public sealed class PromptTemplate
     /// <summary>Largest rendered prompt, in characters.</summary>
     public const int MaxOutputChars = 2_000_000;
 
+    /// <summary>Longest one render may take; a template still running then is stopped (<c>CMP707</c>).</summary>
+    public static readonly TimeSpan RenderTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>Scriban's built-in functions, created once and shared read-only by every render.</summary>
     private static readonly ScriptObject Builtins = CreateBuiltins();
 
@@ -68,8 +71,10 @@ public sealed class PromptTemplate
     /// <exception cref="PromptRenderException">The template failed at run time (limit hit, bad expression).</exception>
     public string Render(ScriptObject model)
     {
+        using var deadline = new CancellationTokenSource(RenderTimeout);
         var context = new TemplateContext(Builtins)
         {
+            CancellationToken = deadline.Token,
             LoopLimit = 10_000,
             RecursiveLimit = 32,
             LimitToString = MaxOutputChars,
@@ -88,6 +93,10 @@ public sealed class PromptTemplate
             }
 
             return text.Trim();
+        }
+        catch (ScriptAbortException) when (deadline.IsCancellationRequested)
+        {
+            throw new PromptRenderException($"error {RuntimeDiagnosticCodes.TemplateTimedOut}: prompt template '{Name}' ({Origin}) took longer than {RenderTimeout.TotalSeconds:0.#} s to render and was stopped.");
         }
         catch (ScriptRuntimeException ex)
         {

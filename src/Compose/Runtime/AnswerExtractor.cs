@@ -10,27 +10,13 @@ namespace Compose.Runtime;
 /// </summary>
 public static partial class AnswerExtractor
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(1);
-
-    public static string? Extract(string text, Regex? pattern = null)
+    /// <summary>The final answer of <paramref name="text"/>: the user's <paramref name="pattern"/> when given (null when it does not match in time), else the built-in forms.</summary>
+    public static string? Extract(string text, UserRegex? pattern = null)
     {
         if (pattern is not null)
         {
-            try
-            {
-                var m = pattern.Match(text);
-                if (!m.Success)
-                {
-                    return null;
-                }
-
-                var value = m.Groups.Count > 1 ? m.Groups[1].Value : m.Value;
-                return Normalize(value);
-            }
-            catch (RegexMatchTimeoutException)
-            {
-                return null;
-            }
+            var m = pattern.Match(text);
+            return m is null ? null : Normalize(m.Groups.Count > 1 ? m.Groups[1].Value : m.Value);
         }
 
         var boxed = LastBoxed(text);

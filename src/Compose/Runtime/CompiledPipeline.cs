@@ -131,7 +131,8 @@ public sealed class CompiledPipeline : IChatClient
         var trace = options.Trace;
         var budget = new QuestionBudget(options.Budget ?? Spec.Budget, QuestionScope.Current?.Budget);
         var started = Stopwatch.GetTimestamp();
-        using var scope = QuestionScope.Enter(new QuestionScope(budget));
+        var questionScope = new QuestionScope(budget);
+        using var scope = QuestionScope.Enter(questionScope);
         using var runActivity = ComposeTelemetry.Source.StartActivity("compose.run");
         runActivity?.SetTag("compose.pipeline", Spec.Name);
         runActivity?.SetTag("compose.question_id", question.Id);
@@ -199,6 +200,12 @@ public sealed class CompiledPipeline : IChatClient
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started);
+        ImmutableArray<string> warnings = questionScope.Regex.Report() is { } regexReport ? [regexReport] : [];
+        foreach (var warning in warnings)
+        {
+            trace.Write(new RunWarning(warning) { QuestionId = question.Id });
+        }
+
         var result = new RunResult
         {
             QuestionId = question.Id,
@@ -210,6 +217,7 @@ public sealed class CompiledPipeline : IChatClient
             LayersCompleted = completed,
             Error = error,
             Elapsed = elapsed,
+            Warnings = warnings,
         };
         runActivity?.SetTag("compose.calls", result.Usage.Calls);
         runActivity?.SetTag("compose.input_tokens", result.Usage.InputTokens);

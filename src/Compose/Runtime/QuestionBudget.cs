@@ -54,22 +54,30 @@ public sealed class QuestionBudget
         }
     }
 
-    /// <summary>Reserves one call; throws <see cref="BudgetExceededException"/> when the budget cannot afford it.</summary>
-    public void ReserveCall(string model)
+    /// <summary>
+    /// Reserves one call; throws <see cref="BudgetExceededException"/> when the budget cannot afford it.
+    /// Returns the most output tokens the call may use so that the question stays within <c>max_tokens</c>
+    /// (and, for a priced model, <c>max_cost</c>) as spent when the call starts — this budget's and every
+    /// enclosing one's — or null when no token or cost limit applies.
+    /// </summary>
+    public long? ReserveCall(string model)
     {
-        Parent?.ReserveCall(model);
+        var outer = Parent?.ReserveCall(model);
+        long? own;
         try
         {
-            ReserveOwn(model);
+            own = ReserveOwn(model);
         }
         catch (BudgetExceededException)
         {
             Parent?.Record(model, 0, 0, completed: false);
             throw;
         }
+
+        return outer is null ? own : own is null ? outer : Math.Min(outer.Value, own.Value);
     }
 
-    private void ReserveOwn(string model)
+    private long? ReserveOwn(string model)
     {
         lock (_gate)
         {
@@ -94,6 +102,15 @@ public sealed class QuestionBudget
             }
 
             _reserved++;
+            long? cap = _spec.MaxTokens is { } tokens ? tokens - (_inputTokens + _outputTokens) : null;
+            if (_spec.MaxCost is { } money && _prices.TryGetValue(model, out var price) && price.OutputPer1K > 0)
+            {
+                var affordable = (money - _cost) * 1000m / price.OutputPer1K;
+                var byCost = affordable >= long.MaxValue ? long.MaxValue : (long)Math.Floor(affordable);
+                cap = cap is null ? byCost : Math.Min(cap.Value, byCost);
+            }
+
+            return cap is null ? null : Math.Max(1, cap.Value);
         }
     }
 

@@ -9,11 +9,18 @@ public sealed class QuestionScope
 {
     private static readonly AsyncLocal<QuestionScope?> CurrentScope = new();
 
-    public QuestionScope(QuestionBudget budget) => Budget = budget;
+    public QuestionScope(QuestionBudget budget, RegexTimeBudget? regex = null)
+    {
+        Budget = budget;
+        Regex = regex ?? new RegexTimeBudget(RegexTimeBudget.DefaultLimit);
+    }
 
     public static QuestionScope? Current => CurrentScope.Value;
 
     public QuestionBudget Budget { get; }
+
+    /// <summary>The time this question may still spend matching user regular expressions.</summary>
+    public RegexTimeBudget Regex { get; }
 
     /// <summary>Makes <paramref name="scope"/> current for the calling async flow until disposed.</summary>
     public static IDisposable Enter(QuestionScope scope)

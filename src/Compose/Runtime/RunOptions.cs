@@ -47,5 +47,8 @@ public sealed record RunResult
 
     public TimeSpan Elapsed { get; init; }
 
+    /// <summary>What the user should know about a run that still answered: a user regex that timed out, ... (empty when none).</summary>
+    public System.Collections.Immutable.ImmutableArray<string> Warnings { get; init; } = [];
+
     public bool Succeeded => Error is null && AnswerCandidate is not null;
 }

@@ -17,4 +17,10 @@ public static class RuntimeDiagnosticCodes
 
     /// <summary>The input question is empty.</summary>
     public const string EmptyInput = "CMP705";
+
+    /// <summary>A user regular expression timed out, or the question's regex time was spent (warning at run time).</summary>
+    public const string RegexTimedOut = "CMP706";
+
+    /// <summary>A prompt template took longer to render than its time limit.</summary>
+    public const string TemplateTimedOut = "CMP707";
 }

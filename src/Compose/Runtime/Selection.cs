@@ -27,7 +27,7 @@ public static class Selection
                 .OrderByDescending(x => x.c.LogProbability ?? double.NegativeInfinity)
                 .ThenBy(x => x.i)
                 .First().c,
-            SelectionKind.Vote => Majority(candidates, output.Extract is null ? null : new Regex(output.Extract, RegexOptions.None, TimeSpan.FromSeconds(1)), output.TieBreak).Winners.FirstOrDefault() ?? candidates[0],
+            SelectionKind.Vote => Majority(candidates, output.Extract is null ? null : new UserRegex(output.Extract, "output extract"), output.TieBreak).Winners.FirstOrDefault() ?? candidates[0],
             _ => candidates[0],
         };
     }
@@ -37,7 +37,7 @@ public static class Selection
     /// input order) and the winning answer. Candidates with no extractable answer do not vote.
     /// </summary>
     public static (ImmutableArray<Candidate> Winners, string? Answer, double Share) Majority(
-        ImmutableArray<Candidate> candidates, Regex? extract, TieBreak tieBreak)
+        ImmutableArray<Candidate> candidates, UserRegex? extract, TieBreak tieBreak)
     {
         var groups = new List<(string Answer, List<(Candidate C, int Index)> Members)>();
         for (var i = 0; i < candidates.Length; i++)

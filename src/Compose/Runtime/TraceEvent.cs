@@ -9,6 +9,7 @@ namespace Compose.Runtime;
 [JsonDerivedType(typeof(CandidateProduced), "candidate")]
 [JsonDerivedType(typeof(LayerFinished), "layer")]
 [JsonDerivedType(typeof(RunFinished), "run_end")]
+[JsonDerivedType(typeof(RunWarning), "warning")]
 public abstract record TraceEvent
 {
     /// <summary>Identifies the question within a trace (several questions may share one file).</summary>
@@ -37,5 +38,8 @@ public sealed record TraceMessage(string Role, string Text);
 public sealed record CandidateProduced(string Node, int Layer, Candidate Candidate) : TraceEvent;
 
 public sealed record LayerFinished(int Layer, IReadOnlyList<string> Survivors, double ElapsedMs) : TraceEvent;
+
+/// <summary>Something the user should know about a run that went on (a user regex that timed out, ...).</summary>
+public sealed record RunWarning(string Message) : TraceEvent;
 
 public sealed record RunFinished(string? Answer, string? AnswerCandidate, bool BudgetExhausted, string? Error, Usage Usage, double ElapsedMs) : TraceEvent;

@@ -8,14 +8,14 @@ namespace Compose.Techniques;
 public sealed class ProgramCheck
 {
     private readonly CheckSpec _spec;
-    private readonly Regex? _regex;
+    private readonly UserRegex? _regex;
 
     public ProgramCheck(CheckSpec spec)
     {
         _spec = spec;
         if (spec.Kind == CheckKind.Regex && spec.Pattern is not null)
         {
-            _regex = new Regex(spec.Pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
+            _regex = new UserRegex(spec.Pattern, "verify check");
         }
     }
 

@@ -12,7 +12,7 @@ namespace Compose.Techniques;
 /// </summary>
 public sealed class Vote(VoteSpec spec) : ITechnique
 {
-    private readonly Regex? _extract = spec.Extract is null ? null : new Regex(spec.Extract, RegexOptions.None, TimeSpan.FromSeconds(1));
+    private readonly UserRegex? _extract = spec.Extract is null ? null : new UserRegex(spec.Extract, "vote extract");
 
     public VoteSpec Spec { get; } = spec;
 

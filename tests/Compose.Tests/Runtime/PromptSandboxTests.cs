@@ -38,6 +38,20 @@ public sealed class PromptSandboxTests
         Assert.Contains("generate", ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("{{ for i in 1..9000 }}{{ x = 'a' | string.pad_left 1900000 }}{{ end }}")]
+    [InlineData("{{ func f(n); if n > 0; f(n - 1); f(n - 1); end; end; f(30) }}")]
+    [InlineData("{{ s = 'a'; for i in 1..9999; s = s | string.pad_left 1000000 | string.slice 0 10; end; s }}")]
+    public void A_slow_template_is_stopped_by_its_time_limit(string text)
+    {
+        var (template, problems) = PromptTemplate.Parse("generate", text, "inline", new SourceLocation("f.yaml", 3, 5));
+        Assert.Empty(problems);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var ex = Assert.Throws<PromptRenderException>(() => template!.Render(PromptModels.ForQuestion("q")));
+        Assert.True(clock.Elapsed < PromptTemplate.RenderTimeout + TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.Contains(RuntimeDiagnosticCodes.TemplateTimedOut, ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Templates_see_no_environment()
     {

@@ -7,11 +7,26 @@ namespace Compose.Models.Middleware;
 /// <summary>
 /// Meters every call against the budget of the current question (<see cref="QuestionScope"/>):
 /// reserves the call before it is made (refusing with <see cref="BudgetExceededException"/> when the
-/// budget is spent) and records its tokens and cost when it returns. Outside a question scope it
-/// passes calls through.
+/// budget is spent) and records its tokens and cost when it returns. A call never asks for more output
+/// tokens than the question's token (or cost) budget has left when it starts: its <c>MaxOutputTokens</c> is
+/// lowered to that. Outside a question scope it passes calls through.
 /// </summary>
 public sealed class UsageBudgetChatClient(IChatClient inner, string modelName) : DelegatingChatClient(inner)
 {
+    /// <summary><paramref name="options"/> with <c>MaxOutputTokens</c> at most <paramref name="cap"/> (a copy; the caller's options are not changed).</summary>
+    internal static ChatOptions? Capped(ChatOptions? options, long? cap)
+    {
+        // A call that names no limit keeps the model's own (Compose always names one: max_tokens defaults to 1024).
+        if (cap is not { } left || options?.MaxOutputTokens is not { } asked || asked <= left)
+        {
+            return options;
+        }
+
+        var capped = options.Clone();
+        capped.MaxOutputTokens = (int)Math.Min(int.MaxValue, left);
+        return capped;
+    }
+
     public override async Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -21,7 +36,7 @@ public sealed class UsageBudgetChatClient(IChatClient inner, string modelName) :
             return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
         }
 
-        budget.ReserveCall(modelName);
+        options = Capped(options, budget.ReserveCall(modelName));
         ChatResponse response;
         try
         {
@@ -41,7 +56,11 @@ public sealed class UsageBudgetChatClient(IChatClient inner, string modelName) :
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var budget = QuestionScope.Current?.Budget;
-        budget?.ReserveCall(modelName);
+        if (budget is not null)
+        {
+            options = Capped(options, budget.ReserveCall(modelName));
+        }
+
         long input = 0, output = 0;
         var completed = false;
         try
