@@ -28,14 +28,22 @@ internal static class FileBoundsOptions
 
     private static Option<long?> Positive(string name, string description)
     {
-        var option = new Option<long?>(name) { Description = description, Recursive = true };
-        option.Validators.Add(result =>
+        var option = new Option<long?>(name)
         {
-            if (result.GetValueOrDefault<long?>() is < 1)
+            Description = description,
+            Recursive = true,
+            CustomParser = result =>
             {
-                result.AddError($"{name} must be a positive number of bytes");
-            }
-        });
+                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+                if (long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bytes) && bytes >= 1)
+                {
+                    return bytes;
+                }
+
+                result.AddError($"{name} must be a positive whole number of bytes (up to {long.MaxValue}), not '{text}'");
+                return null;
+            },
+        };
         return option;
     }
 }

@@ -109,6 +109,11 @@ public static class SafeFile
                     continue;
                 }
 
+                if (line.Length + (i - start) > policy.MaxLineBytes)
+                {
+                    throw LineTooLong(what, path, lineNumber + 1, policy.MaxLineBytes);
+                }
+
                 line.Append(buffer, start, i - start);
                 start = i + 1;
                 lineNumber++;
@@ -118,10 +123,7 @@ public static class SafeFile
             line.Append(buffer, start, read - start);
             if (line.Length > policy.MaxLineBytes)
             {
-                throw new FileBoundException(new FileError(
-                    Compose.Language.DiagnosticCodes.FileTooLarge,
-                    $"line {lineNumber + 1} of {what} '{path}' is longer than {policy.MaxLineBytes:N0} characters",
-                    "Each line holds one JSON item; check that the file is JSON Lines."));
+                throw LineTooLong(what, path, lineNumber + 1, policy.MaxLineBytes);
             }
         }
 
@@ -130,6 +132,11 @@ public static class SafeFile
             yield return TakeLine(line);
         }
     }
+
+    private static FileBoundException LineTooLong(string what, string path, int line, int max) => new(new FileError(
+        Compose.Language.DiagnosticCodes.FileTooLarge,
+        $"line {line} of {what} '{path}' is longer than {max:N0} characters",
+        "Each line holds one JSON item; check that the file is JSON Lines."));
 
     private static string TakeLine(StringBuilder line)
     {

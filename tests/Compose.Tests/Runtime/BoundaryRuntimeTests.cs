@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using Compose.Runtime;
+using Microsoft.Extensions.AI;
+
+namespace Compose.Tests.Runtime;
+
+/// <summary>Run-time bounds: the token budget caps each call, user regexes cannot stall a question.</summary>
+public sealed class BoundaryRuntimeTests
+{
+    [Fact]
+    public async Task Each_call_asks_for_no_more_tokens_than_the_budget_has_left()
+    {
+        // Every answer costs about 5,000 tokens (the test model counts 4 characters a token).
+        var model = new TestModel((_, o) => new string('x', 4 * Math.Min(5000, o?.MaxOutputTokens ?? 5000)));
+        using var pipeline = PipelineHarness.Build(
+            "compose: 1\nname: b\nmodels: { m: { provider: instance } }\ndefaults: { model: m, max_tokens: 5000 }\nbudget: { max_tokens: 6000 }\nlayers:\n  - generate: {}\n  - generate: {}\n  - generate: {}\n",
+            new Dictionary<string, IChatClient> { ["m"] = model });
+        var result = await pipeline.RunAsync("q");
+
+        var asked = model.Calls.Select(c => c.Options!.MaxOutputTokens).ToList();
+        Assert.Equal(5000, asked[0]);
+        Assert.True(asked.Count >= 2, "the second call was not made");
+        var spentBeforeSecond = 5000 + (model.Calls.First().Prompt.Length / 4);
+        Assert.Equal(6000 - spentBeforeSecond, asked[1]);
+        Assert.True(result.BudgetExhausted);
+        Assert.True(result.Usage.InputTokens + result.Usage.OutputTokens <= 6000 + model.Calls.Sum(c => c.Prompt.Length / 4),
+            $"spent {result.Usage.InputTokens + result.Usage.OutputTokens} output+input tokens");
+    }
+
+    [Fact]
+    public async Task A_cost_budget_caps_output_tokens_by_the_model_price()
+    {
+        var model = new TestModel((_, o) => "42");
+        using var pipeline = PipelineHarness.Build(
+            "compose: 1\nname: b\nmodels: { m: { provider: instance } }\ndefaults: { model: m, max_tokens: 5000 }\nbudget: { max_cost: 0.01, prices: { m: { input: 0, output: 10 } } }\nlayers:\n  - generate: {}\n",
+            new Dictionary<string, IChatClient> { ["m"] = model });
+        await pipeline.RunAsync("q");
+        Assert.Equal(1, model.Calls.Single().Options!.MaxOutputTokens); // $0.01 at $10 per 1,000 output tokens
+    }
+
+    [Fact]
+    public void The_cap_never_raises_what_the_technique_asked_for_and_copies_the_options()
+    {
+        var options = new ChatOptions { MaxOutputTokens = 100, Temperature = 0.5f };
+        Assert.Same(options, Compose.Models.Middleware.UsageBudgetChatClient.Capped(options, 1000));
+        var capped = Compose.Models.Middleware.UsageBudgetChatClient.Capped(options, 10)!;
+        Assert.Equal(10, capped.MaxOutputTokens);
+        Assert.Equal(0.5f, capped.Temperature);
+        Assert.Equal(100, options.MaxOutputTokens);
+        Assert.Null(Compose.Models.Middleware.UsageBudgetChatClient.Capped(null, 10));
+    }
+
+    [Theory]
+    [InlineData("vote: { extract: '(a+)+b' }", "vote extract")]
+    [InlineData("verify: { check: { regex: '(a+)+b' }, on_none: keep_all }", "verify check")]
+    public async Task A_catastrophic_user_regex_costs_at_most_the_question_budget_and_is_reported(string layer, string where)
+    {
+        var evil = new string('a', 40) + "!";
+        var model = new TestModel((_, _) => evil);
+        using var pipeline = PipelineHarness.Build(
+            $"compose: 1\nname: r\nmodels: {{ m: {{ provider: instance }} }}\ndefaults: {{ model: m }}\nlayers:\n  - generate: {{ samples: 200 }}\n  - {layer}\n",
+            new Dictionary<string, IChatClient> { ["m"] = model });
+        var clock = Stopwatch.StartNew();
+        var result = await pipeline.RunAsync("q");
+        clock.Stop();
+
+        Assert.True(clock.Elapsed < RegexTimeBudget.DefaultLimit + UserRegex.MatchTimeout * 4 + TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        var warning = Assert.Single(result.Warnings);
+        Assert.Contains(where, warning, StringComparison.Ordinal);
+        Assert.Contains("(a+)+b", warning, StringComparison.Ordinal);
+        Assert.Contains("skipped", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_output_extract_regex_that_times_out_is_reported_in_the_trace()
+    {
+        var model = new TestModel((_, _) => new string('a', 40) + "!");
+        var trace = new ListTrace();
+        using var pipeline = PipelineHarness.Build(
+            "compose: 1\nname: r\nmodels: { m: { provider: instance } }\ndefaults: { model: m }\nlayers:\n  - generate: { samples: 3 }\noutput: { select: vote, extract: '(a+)+b' }\n",
+            new Dictionary<string, IChatClient> { ["m"] = model });
+        var result = await pipeline.RunAsync("q", new RunOptions { Trace = trace });
+        Assert.Contains(trace.Events.OfType<RunWarning>(), w => w.Message.Contains("output extract", StringComparison.Ordinal));
+        Assert.NotEmpty(result.Warnings);
+    }
+
+    [Fact]
+    public async Task A_fast_user_regex_gives_no_warning()
+    {
+        var model = new TestModel((_, _) => "answer: 42");
+        using var pipeline = PipelineHarness.Build(
+            "compose: 1\nname: r\nmodels: { m: { provider: instance } }\ndefaults: { model: m }\nlayers:\n  - generate: { samples: 50 }\n  - vote: { extract: 'answer: (\\d+)' }\n",
+            new Dictionary<string, IChatClient> { ["m"] = model });
+        var result = await pipeline.RunAsync("q");
+        Assert.Empty(result.Warnings);
+        Assert.Equal("answer: 42", result.Answer);
+    }
+
+    private sealed class ListTrace : ITraceSink
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<TraceEvent> Events { get; } = new();
+
+        public void Write(TraceEvent traceEvent) => Events.Enqueue(traceEvent);
+    }
+}
