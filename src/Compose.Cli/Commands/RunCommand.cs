@@ -51,6 +51,12 @@ internal static class RunCommand
                 JsonlTraceSink? sink = null;
                 if (parse.GetValue(trace) is { } tracePath)
                 {
+                    if (FileProbe.Probe(tracePath).Kind is not (FileKind.Missing or FileKind.Regular))
+                    {
+                        await console.Error.WriteLineAsync($"{tracePath}: error {DiagnosticCodes.NotARegularFile}: the trace file must be a regular file (it is created or replaced)\n  hint: give the path of a new or ordinary file").ConfigureAwait(false);
+                        return ExitCodes.BadInput;
+                    }
+
                     try
                     {
                         sink = JsonlTraceSink.Create(tracePath, SecretRedactor.Redact);

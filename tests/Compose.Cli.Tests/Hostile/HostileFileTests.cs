@@ -96,6 +96,9 @@ public sealed class HostileFileTests(HostileFileFixture fx) : IClassFixture<Host
         data.Add(new Case("run: --max-file-bytes -5", f => ["validate", f.P("p", "inside.yaml"), "--max-file-bytes", "-5"], 2, null));
         data.Add(new Case("run: --max-file-bytes abc", f => ["validate", f.P("p", "inside.yaml"), "--max-file-bytes", "abc"], 2, null));
         data.Add(new Case("run: --max-data-bytes 99999999999999999999", f => ["validate", f.P("p", "inside.yaml"), "--max-data-bytes", "99999999999999999999"], 2, null));
+        data.Add(new Case("run: --trace is a FIFO (opening it would block)", f => Run(f, f.P("p", "inside.yaml"), "--trace", f.P("data", "fifo")), 2, "CMP107"));
+        data.Add(new Case("run: --trace is a folder", f => Run(f, f.P("p", "inside.yaml"), "--trace", f.P("data")), 2, "CMP107"));
+        data.Add(new Case("run: --trace is /dev/full", f => Run(f, f.P("p", "inside.yaml"), "--trace", "/dev/full"), 2, "CMP107"));
         data.Add(new Case("run: a question file within the cap", f => ["run", f.P("p", "inside.yaml"), "--input-file", f.P("p", "ok.sbn")], 0, null));
 
         // 8. Templates that would run away are stopped by time.
