@@ -49,7 +49,18 @@ public static class PipelineFactory
         }
 
         var (pipeline, built) = CompiledPipeline.Build(compiled.Graph!, catalog, context, options);
-        return (pipeline, compiled.Diagnostics.AddRange(built));
+        return (pipeline, Once(compiled.Diagnostics.AddRange(built)));
+    }
+
+    /// <summary>
+    /// Each problem once: a warning the check phase gave (a key variable not set) that building then turned into
+    /// an error at the same place is reported as that error only; exact repeats are dropped.
+    /// </summary>
+    internal static ImmutableArray<Diagnostic> Once(ImmutableArray<Diagnostic> diagnostics)
+    {
+        var errors = diagnostics.Where(d => d.IsError).Select(d => (d.Code, d.Location)).ToHashSet();
+        var seen = new HashSet<(string, DiagnosticSeverity, string, SourceLocation)>();
+        return [.. diagnostics.Where(d => (d.IsError || !errors.Contains((d.Code, d.Location))) && seen.Add((d.Code, d.Severity, d.Message, d.Location)))];
     }
 
     private static ModelProviderContext ContextFor(string path, ModelProviderCatalog catalog) =>
