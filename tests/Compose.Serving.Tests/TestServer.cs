@@ -42,6 +42,8 @@ internal sealed class TestServer : IAsyncDisposable
 
     public Uri BaseAddress => new(_app.Urls.First() + "/v1");
 
+    public int Port => new Uri(_app.Urls.First()).Port;
+
     public static async Task<TestServer> StartAsync(ServeOptions? options = null, params string[] yamls)
     {
         var pipelines = (yamls.Length == 0 ? [Single, Voted] : yamls).Select(Build).ToList();
