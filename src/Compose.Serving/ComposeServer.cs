@@ -21,10 +21,12 @@ namespace Compose.Serving;
 /// <summary>
 /// An OpenAI-compatible server over compiled pipelines (one model per pipeline, by pipeline name):
 /// <c>GET /v1/models</c>, <c>POST /v1/chat/completions</c> (JSON, or server-sent events with
-/// <c>"stream": true</c>), usage in every response. Optional bearer-key auth, a request body limit
-/// (413), a concurrency limit with a bounded queue (429 beyond it), structured console logs, and a
+/// <c>"stream": true</c>), usage in every response. Optional bearer-key auth; the body is read whole, with a
+/// size limit (413) and a deadline (408), before a concurrency slot is taken (so slow senders cannot starve
+/// others); a concurrency limit with a bounded queue (429 beyond it); requests validated as OpenAI does (400
+/// naming the field); Kestrel limits on connections, header time and data rates; structured console logs; a
 /// graceful stop on SIGINT/SIGTERM (in-flight requests finish, up to <see cref="ServeOptions.ShutdownTimeout"/>).
-/// Every error has OpenAI's shape. Pipelines are shared by concurrent requests; each run keeps its state to itself.
+/// Every error has OpenAI's shape and no stack trace. Pipelines are shared by concurrent requests; each run keeps its state to itself.
 /// </summary>
 public static partial class ComposeServer
 {

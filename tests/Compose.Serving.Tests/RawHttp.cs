@@ -16,14 +16,15 @@ internal static class RawHttp
     /// <summary>Sends <paramref name="head"/> (request line and headers, without the blank line) and the body, then reads one response.</summary>
     /// <param name="trickle">When set, the body goes out this many bytes at a time, every 100 ms, until the server answers.</param>
     /// <param name="closeAfterBody">Half-closes the connection after the body (a body cut short stays cut short).</param>
-    public static async Task<RawResponse> SendAsync(int port, string head, byte[] body, int? trickle = null, bool closeAfterBody = false, TimeSpan? timeout = null)
+    /// <param name="finishHead">False leaves the headers unfinished (no blank line): a client that never completes its request head.</param>
+    public static async Task<RawResponse> SendAsync(int port, string head, byte[] body, int? trickle = null, bool closeAfterBody = false, TimeSpan? timeout = null, bool finishHead = true)
     {
         var started = Stopwatch.GetTimestamp();
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
         using var client = new TcpClient();
         await client.ConnectAsync(System.Net.IPAddress.Loopback, port, cts.Token);
         var stream = client.GetStream();
-        await stream.WriteAsync(Encoding.UTF8.GetBytes(head + "\r\n\r\n"), cts.Token);
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(head + (finishHead ? "\r\n\r\n" : "\r\n")), cts.Token);
 
         using var answered = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
         var sender = Task.Run(async () =>
