@@ -224,7 +224,7 @@ public static partial class ComposeServer
     }
 
     private static Task NotFound(string model, HttpContext context) =>
-        new OpenAIError(404, $"the model '{model}' does not exist; GET /v1/models lists the served pipelines", "invalid_request_error", "model", "model_not_found")
+        new OpenAIError(404, $"the model '{(model.Length <= 100 ? model : model[..100] + "...")}' does not exist; GET /v1/models lists the served pipelines", "invalid_request_error", "model", "model_not_found")
             .WriteAsync(context.Response, context.RequestAborted);
 
     private static JsonObject Model(string id, long created) => new()

@@ -99,6 +99,8 @@ public sealed class ServeBoundaryTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData("--body-timeout-seconds", "0")]
+    [InlineData("--body-timeout-seconds", "NaN")]
+    [InlineData("--body-timeout-seconds", "1e9")]
     [InlineData("--max-connections", "0")]
     public async Task Serving_limits_out_of_range_are_refused(string flag, string value)
     {

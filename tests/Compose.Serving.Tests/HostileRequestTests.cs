@@ -219,6 +219,37 @@ public sealed class HostileRequestTests(HostileServerFixture fixture) : IClassFi
         Assert.Contains("Paris is the capital of France.", ok.Body, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Connections_beyond_max_connections_are_closed_and_the_server_recovers()
+    {
+        await using var server = await TestServer.StartAsync(new ServeOptions { MaxConnections = 2, HeadersTimeout = TimeSpan.FromSeconds(60) });
+        var (head, body) = Build(new Case(Chat(""), 200));
+        head = head.Replace($"Bearer {TestServer.Key}", "Bearer unused", StringComparison.Ordinal);
+        var held = new List<System.Net.Sockets.TcpClient>();
+        for (var i = 0; i < 2; i++)
+        {
+            var idle = new System.Net.Sockets.TcpClient();
+            await idle.ConnectAsync(System.Net.IPAddress.Loopback, server.Port);
+            await idle.GetStream().WriteAsync("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"u8.ToArray());
+            held.Add(idle);
+        }
+
+        await Task.Delay(500); // both held connections are accepted
+        var refused = await RawHttp.SendAsync(server.Port, head, body, timeout: TimeSpan.FromSeconds(30));
+        Assert.True(refused.Status == 0, $"a third connection got {refused.Status}: {refused.Body}");
+        held.ForEach(c => c.Dispose());
+
+        // Freed connections are counted back within a moment.
+        RawResponse? ok = null;
+        for (var attempt = 0; attempt < 50 && ok?.Status != 200; attempt++)
+        {
+            await Task.Delay(200);
+            ok = await RawHttp.SendAsync(server.Port, head, body, timeout: TimeSpan.FromSeconds(30));
+        }
+
+        Assert.Equal(200, ok!.Status);
+    }
+
     /// <summary>The request's head (request line and headers) and body bytes; <c>Head</c> adds or replaces headers, or sets the method/path.</summary>
     private static (string Head, byte[] Body) Build(Case c)
     {

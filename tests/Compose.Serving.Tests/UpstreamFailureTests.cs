@@ -5,6 +5,7 @@ using Compose.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Compose.Serving.Tests;
@@ -90,6 +91,50 @@ public sealed class UpstreamFailureTests
         SecretRedactor.Register("sk-upstream-secret-4242");
         Assert.Equal($"m: HTTP 401 (key {SecretRedactor.Mask})", ComposeServer.PublicMessage("m: HTTP 401 (key sk-upstream-secret-4242)"));
         Assert.Equal(503, ComposeServer.PublicMessage(new string('x', 5000)).Length);
+    }
+
+    [Fact]
+    public async Task A_failure_inside_the_server_is_a_generic_500_and_logged_in_full()
+    {
+        var logs = new LogCapture();
+        await using var server = await TestServer.StartAsync(null, app =>
+        {
+            app.Services.GetRequiredService<ILoggerFactory>().AddProvider(logs);
+            app.MapGet("/v1/boom", string () => throw new InvalidOperationException("internal detail: connection string Server=db;Password=hunter2"));
+        });
+        using var http = new HttpClient();
+        using var response = await http.GetAsync(new Uri(server.BaseAddress + "/boom"));
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        var error = JsonDocument.Parse(text).RootElement.GetProperty("error");
+        Assert.Equal("server_error", error.GetProperty("type").GetString());
+        Assert.Equal("internal_error", error.GetProperty("code").GetString());
+        Assert.DoesNotContain("hunter2", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", text, StringComparison.Ordinal);
+        Assert.Contains(logs.Lines, l => l.Contains("InvalidOperationException", StringComparison.Ordinal) && l.Contains("/v1/boom", StringComparison.Ordinal));
+    }
+
+    /// <summary>Keeps every log line with its exception, as an operator would see them.</summary>
+    private sealed class LogCapture : ILoggerProvider, ILogger
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+
+        public IReadOnlyCollection<string> Lines => _lines;
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            _lines.Enqueue($"{logLevel} {formatter(state, exception)} {exception}");
+
+        public void Dispose()
+        {
+        }
     }
 
     private static async Task<WebApplication> StartUpstreamAsync((int Status, string ContentType, string Body) reply)

@@ -53,7 +53,8 @@ internal static class ServeCommand
                 MaxConcurrentRequests = parse.GetValue(maxConcurrency),
                 QueueLimit = parse.GetValue(queueLimit),
                 MaxRequestBodyBytes = parse.GetValue(maxRequestBytes),
-                BodyTimeout = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(bodyTimeout), 0, 86_400)),
+                BodyTimeout = parse.GetValue(bodyTimeout) is var seconds && double.IsFinite(seconds) && seconds is >= 1 and <= 3600
+                    ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromSeconds(10), // out of range: CheckLimits reports it
                 MaxConnections = parse.GetValue(maxConnections),
                 JsonLogs = parse.GetValue(logFormat) == "json",
                 LogLevel = parse.GetValue(logLevel),
