@@ -80,7 +80,7 @@ public static partial class ComposeServer
         builder.Services.AddRateLimiter(r =>
         {
             r.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                context.Request.Path.StartsWithSegments("/v1/chat/completions", StringComparison.Ordinal)
+                IsChat(context.Request.Path)
                     ? RateLimitPartition.GetConcurrencyLimiter("chat", _ => new ConcurrencyLimiterOptions
                     {
                         PermitLimit = options.MaxConcurrentRequests,
@@ -139,7 +139,7 @@ public static partial class ComposeServer
         // hands out a concurrency or queue slot, so clients that send slowly cannot starve the others.
         app.Use(async (context, next) =>
         {
-            if (context.Request.Path.Equals("/v1/chat/completions", StringComparison.Ordinal))
+            if (IsChat(context.Request.Path))
             {
                 if (!HttpMethods.IsPost(context.Request.Method))
                 {
@@ -206,6 +206,12 @@ public static partial class ComposeServer
 
         return null;
     }
+
+    /// <summary>
+    /// The chat completions path as routing matches it (any letter case, a trailing slash): the body limits
+    /// and the concurrency limit apply to every spelling that reaches the endpoint.
+    /// </summary>
+    private static bool IsChat(PathString path) => path.StartsWithSegments("/v1/chat/completions", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Kestrel's keep-alive: how long an idle connection stays open between requests.</summary>
     public static readonly TimeSpan KeepAliveTimeout = TimeSpan.FromSeconds(30);

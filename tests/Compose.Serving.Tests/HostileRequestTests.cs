@@ -154,6 +154,8 @@ public sealed class HostileRequestTests(HostileServerFixture fixture) : IClassFi
 
         // Wrong place.
         ["GET on chat completions"] = new("", 405, Head: "GET", Code: "method_not_allowed"),
+        ["path in capitals"] = new(Chat(""), 200, Type: null, Head: "PATH /V1/Chat/Completions"),
+        ["path in capitals, body too large"] = new("", 413, Head: "PATH /V1/CHAT/COMPLETIONS/", How: Send.HeadersOnly, Code: "request_too_large", Bytes: new byte[HostileServerFixture.MaxBody + 1]),
         ["unknown path"] = new(Chat(""), 404, Head: "PATH /v1/completions", Code: "unknown_url"),
     }.ToImmutableDictionary();
 
