@@ -9,7 +9,7 @@ public sealed record OpenAIError(int Status, string Message, string Type, string
     /// <summary>How response bodies are written (text as is, not \u-escaped).</summary>
     internal static System.Text.Json.JsonSerializerOptions Json { get; } = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static OpenAIError BadRequest(string message, string? param = null) => new(400, message, "invalid_request_error", param);
+    public static OpenAIError BadRequest(string message, string? param = null, string? code = null) => new(400, message, "invalid_request_error", param, code);
 
     public JsonObject ToJson() => new()
     {

@@ -9,8 +9,21 @@ public sealed record ServeOptions
     /// <summary>When set, every request needs <c>Authorization: Bearer KEY</c> with this key (compared in constant time).</summary>
     public string? ApiKey { get; init; }
 
-    /// <summary>Largest request body accepted; larger ones get 413.</summary>
+    /// <summary>Largest request body accepted; larger ones get 413 (a larger declared Content-Length at once, unread).</summary>
     public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>
+    /// How long a client may take to send the whole request body, counted from the end of its headers;
+    /// a body not complete by then gets 408. Bodies are read before a concurrency or queue slot is taken,
+    /// so slow senders hold a connection, never a slot.
+    /// </summary>
+    public TimeSpan BodyTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a client may take to send its request headers (Kestrel's RequestHeadersTimeout).</summary>
+    public TimeSpan HeadersTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Open connections at once (Kestrel's MaxConcurrentConnections); more are closed on arrival.</summary>
+    public long MaxConnections { get; init; } = 1024;
 
     /// <summary>Chat completions running at once; more wait in the queue.</summary>
     public int MaxConcurrentRequests { get; init; } = 64;

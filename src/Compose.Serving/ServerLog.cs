@@ -17,4 +17,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "serving models={Models} urls={Urls} auth={Auth} max_concurrent={MaxConcurrent}")]
     public static partial void Started(ILogger logger, string models, string urls, bool auth, int maxConcurrent);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "request failed inside the server path={Path}")]
+    public static partial void Crashed(ILogger logger, string path, Exception exception);
 }

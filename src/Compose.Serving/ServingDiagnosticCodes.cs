@@ -11,4 +11,10 @@ public static class ServingDiagnosticCodes
 
     /// <summary>A serving limit (concurrency, queue, body size) is out of range.</summary>
     public const string BadLimit = "CMP922";
+
+    /// <summary><c>--urls</c> is not a list of listen addresses (<c>http://HOST:PORT</c>, separated by ';').</summary>
+    public const string BadUrls = "CMP923";
+
+    /// <summary>The server could not listen on <c>--urls</c> (port in use, an address this machine lacks, no permission).</summary>
+    public const string CannotListen = "CMP924";
 }

@@ -126,13 +126,15 @@ public sealed class OpenAIClientTests
         Assert.Equal("request_too_large", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString());
     }
 
-    [Fact]
-    public async Task Requests_beyond_the_concurrency_limit_and_queue_get_429()
+    [Theory]
+    [InlineData("/chat/completions")]
+    [InlineData("/CHAT/Completions/")]
+    public async Task Requests_beyond_the_concurrency_limit_and_queue_get_429(string path)
     {
         const string Slow = "compose: 1\nname: slow\nmodels:\n  m: { provider: scripted, latency_ms: 1500, default: ok }\ndefaults: { model: m }\nlayers:\n  - generate: {}\n";
         await using var server = await TestServer.StartAsync(new ServeOptions { MaxConcurrentRequests = 1, QueueLimit = 0 }, Slow);
         using var http = new HttpClient();
-        Task<HttpResponseMessage> Post() => http.PostAsync(new Uri(server.BaseAddress + "/chat/completions"),
+        Task<HttpResponseMessage> Post() => http.PostAsync(new Uri(server.BaseAddress + path),
             new StringContent("{\"model\":\"slow\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", Encoding.UTF8, "application/json"));
 
         var first = Post();

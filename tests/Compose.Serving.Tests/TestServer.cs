@@ -42,10 +42,16 @@ internal sealed class TestServer : IAsyncDisposable
 
     public Uri BaseAddress => new(_app.Urls.First() + "/v1");
 
-    public static async Task<TestServer> StartAsync(ServeOptions? options = null, params string[] yamls)
+    public int Port => new Uri(_app.Urls.First()).Port;
+
+    public static Task<TestServer> StartAsync(ServeOptions? options = null, params string[] yamls) => StartAsync(options, _ => { }, yamls);
+
+    /// <summary>Builds the server, lets <paramref name="configure"/> add to it (an endpoint, a log provider), then starts it.</summary>
+    public static async Task<TestServer> StartAsync(ServeOptions? options, Action<WebApplication> configure, params string[] yamls)
     {
         var pipelines = (yamls.Length == 0 ? [Single, Voted] : yamls).Select(Build).ToList();
         var app = ComposeServer.Build(pipelines, (options ?? new ServeOptions()) with { Urls = "http://127.0.0.1:0", LogLevel = Microsoft.Extensions.Logging.LogLevel.Warning });
+        configure(app);
         await app.StartAsync();
         return new TestServer(app, pipelines);
     }

@@ -22,13 +22,15 @@ internal static class ServeCommand
         var maxConcurrency = new Option<int>("--max-concurrency") { Description = "Chat completions running at once (default 64); more wait in a queue.", DefaultValueFactory = _ => 64 };
         var queueLimit = new Option<int>("--queue-limit") { Description = "Requests that may wait for a slot (default 512); beyond it: 429.", DefaultValueFactory = _ => 512 };
         var maxRequestBytes = new Option<long>("--max-request-bytes") { Description = "Largest request body (default 1048576); larger: 413.", DefaultValueFactory = _ => 1024 * 1024 };
+        var bodyTimeout = new Option<double>("--body-timeout-seconds") { Description = "Time a client has to send the whole request body, after its headers (default 10); later: 408.", DefaultValueFactory = _ => 10 };
+        var maxConnections = new Option<long>("--max-connections") { Description = "Open connections at once (default 1024); more are closed on arrival.", DefaultValueFactory = _ => 1024 };
         var logFormat = new Option<string>("--log-format") { Description = "Console log format: text or json.", DefaultValueFactory = _ => "text" };
         logFormat.AcceptOnlyFromAmong("text", "json");
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Least severe log level: Trace, Debug, Information, Warning, Error.", DefaultValueFactory = _ => LogLevel.Information };
         var models = CommandSupport.ModelsOption();
         var command = new Command("serve", "Serve pipelines as an OpenAI-compatible endpoint: /v1/chat/completions (streaming and not) and /v1/models.")
         {
-            files, urls, apiKeyEnv, maxConcurrency, queueLimit, maxRequestBytes, logFormat, logLevel, models,
+            files, urls, apiKeyEnv, maxConcurrency, queueLimit, maxRequestBytes, bodyTimeout, maxConnections, logFormat, logLevel, models,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -51,10 +53,19 @@ internal static class ServeCommand
                 MaxConcurrentRequests = parse.GetValue(maxConcurrency),
                 QueueLimit = parse.GetValue(queueLimit),
                 MaxRequestBodyBytes = parse.GetValue(maxRequestBytes),
+                BodyTimeout = parse.GetValue(bodyTimeout) is var seconds && double.IsFinite(seconds) && seconds is >= 1 and <= 3600
+                    ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromSeconds(10), // out of range: CheckLimits reports it
+                MaxConnections = parse.GetValue(maxConnections),
                 JsonLogs = parse.GetValue(logFormat) == "json",
                 LogLevel = parse.GetValue(logLevel),
             };
-            problems.AddRange(CheckLimits(options));
+            problems.AddRange(CheckLimits(options, parse.GetValue(bodyTimeout)));
+            if (ComposeServer.CheckUrls(options.Urls) is { } badUrl)
+            {
+                // One line, with the fix in it: the server never starts.
+                problems.Add(Diagnostic.Error(ServingDiagnosticCodes.BadUrls, new SourceLocation("--urls", 0, 0), badUrl));
+            }
+
             var (bindings, bindingProblems) = CommandSupport.ReadModels(parse.GetValue(models), parse);
             problems.AddRange(bindingProblems);
             if (problems.Any(d => d.IsError))
@@ -106,7 +117,7 @@ internal static class ServeCommand
         return command;
     }
 
-    private static IEnumerable<Diagnostic> CheckLimits(ServeOptions options)
+    private static IEnumerable<Diagnostic> CheckLimits(ServeOptions options, double bodyTimeoutSeconds)
     {
         var at = new SourceLocation("compose serve", 0, 0);
         if (options.MaxConcurrentRequests is < 1 or > 100_000)
@@ -123,6 +134,16 @@ internal static class ServeCommand
         {
             yield return Diagnostic.Error(ServingDiagnosticCodes.BadLimit, at, "--max-request-bytes must be at least 1024", "For example: --max-request-bytes 1048576");
         }
+
+        if (!double.IsFinite(bodyTimeoutSeconds) || bodyTimeoutSeconds is < 1 or > 3600)
+        {
+            yield return Diagnostic.Error(ServingDiagnosticCodes.BadLimit, at, "--body-timeout-seconds must be between 1 and 3600", "For example: --body-timeout-seconds 10");
+        }
+
+        if (options.MaxConnections is < 1 or > 1_000_000)
+        {
+            yield return Diagnostic.Error(ServingDiagnosticCodes.BadLimit, at, "--max-connections must be between 1 and 1000000", "For example: --max-connections 1024");
+        }
     }
 
     private static async Task<int> ServeAsync(CliConsole console, IReadOnlyList<CompiledPipeline> pipelines, ServeOptions options, CancellationToken ct)
@@ -134,9 +155,14 @@ internal static class ServeCommand
             {
                 await app.StartAsync(ct).ConfigureAwait(false);
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is IOException or FormatException or InvalidOperationException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
             {
-                await console.Error.WriteLineAsync($"compose: cannot listen on {options.Urls}: {ex.Message}").ConfigureAwait(false);
+                // Port in use, an address this machine does not have, a privileged port: one line, no stack trace.
+                var why = ex is IOException { InnerException: { } inner } && inner.Message.Contains("in use", StringComparison.OrdinalIgnoreCase)
+                    ? "the address is already in use; choose another port or stop the process listening there"
+                    : $"{OneLine(ex.Message)}; check the address (--urls http://127.0.0.1:8000)";
+                var problem = Diagnostic.Error(ServingDiagnosticCodes.CannotListen, new SourceLocation("--urls", 0, 0), $"cannot listen on {options.Urls}: {why}");
+                await console.Error.WriteLineAsync(problem.ToString()).ConfigureAwait(false);
                 return ExitCodes.BadInput;
             }
 
@@ -150,4 +176,6 @@ internal static class ServeCommand
         await console.Out.WriteLineAsync("compose serve: stopped").ConfigureAwait(false);
         return ExitCodes.Success;
     }
+
+    private static string OneLine(string text) => text.Split('\n', '\r')[0].Trim().TrimEnd('.');
 }
