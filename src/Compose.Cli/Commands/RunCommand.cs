@@ -211,6 +211,18 @@ internal static class RunCommand
         },
         elapsed_ms = result.Elapsed.TotalMilliseconds,
         survivors = result.Survivors.Select(c => c.Id),
-        candidates = result.AllCandidates,
+        candidates = result.AllCandidates.Select(c => new
+        {
+            candidate = c,
+            layers = result.LayerOutputs.Select((ids, layer) => (ids, layer)).Where(x => x.ids.Contains(c.Id)).Select(x => x.layer),
+        }),
+        votes = result.Votes.Select(v => new
+        {
+            node = v.Node,
+            answer = v.Answer,
+            share = v.Share,
+            abstained = v.Abstained,
+            tally = v.Tally.Select(t => new { answer = t.Answer, votes = t.Votes, candidates = t.Candidates }),
+        }),
     };
 }

@@ -139,7 +139,10 @@ public sealed class CompiledPipeline : IChatClient
         trace.Write(new RunStarted(Spec.Name, question.Text, options.Seed) { QuestionId = question.Id });
 
         var current = ImmutableArray<Candidate>.Empty;
-        var all = ImmutableArray.CreateBuilder<Candidate>();
+        var all = new List<Candidate>();
+        var positions = new Dictionary<string, int>(StringComparer.Ordinal);
+        var layerOutputs = ImmutableArray.CreateBuilder<ImmutableArray<string>>();
+        var collected = new System.Collections.Concurrent.ConcurrentQueue<TraceEvent>();
         var completed = 0;
         string? error = null;
         var exhausted = false;
@@ -150,7 +153,7 @@ public sealed class CompiledPipeline : IChatClient
             layerActivity?.SetTag("compose.layer", layer);
             var input = current;
             var stream = layer == _layers.Length - 1 ? finalStream : null;
-            var tasks = _layers[layer].Select(i => RunNode(i, question, input, options, stream, cancellationToken)).ToArray();
+            var tasks = _layers[layer].Select(i => RunNode(i, question, input, options, stream, collected, cancellationToken)).ToArray();
             try
             {
                 var outputs = await Task.WhenAll(tasks).ConfigureAwait(false);
@@ -159,12 +162,24 @@ public sealed class CompiledPipeline : IChatClient
                 {
                     foreach (var candidate in output)
                     {
-                        all.Add(candidate);
+                        // Each candidate once, in the order first seen, as its latest version (with the
+                        // critiques, scores and verdicts later layers added).
+                        if (positions.TryGetValue(candidate.Id, out var at))
+                        {
+                            all[at] = candidate;
+                        }
+                        else
+                        {
+                            positions[candidate.Id] = all.Count;
+                            all.Add(candidate);
+                        }
+
                         trace.Write(new CandidateProduced(_nodes[nodeIndex].Node.Id, layer, candidate) { QuestionId = question.Id });
                     }
                 }
 
                 current = next;
+                layerOutputs.Add([.. next.Select(c => c.Id)]);
                 completed++;
                 trace.Write(new LayerFinished(layer, [.. current.Select(c => c.Id)], Stopwatch.GetElapsedTime(layerStarted).TotalMilliseconds) { QuestionId = question.Id });
                 if (budget.Exhausted)
@@ -193,6 +208,14 @@ public sealed class CompiledPipeline : IChatClient
             error = "the budget was exhausted before any candidate was produced";
         }
 
+        if (error is null && Spec.Output.Kind == SelectionKind.Vote && current.Length > 1)
+        {
+            var count = Selection.Count(current, Spec.Output.Extract is null ? null : new UserRegex(Spec.Output.Extract, "output extract"), Spec.Output.TieBreak);
+            var tally = new VoteCounted("output", count.Answer, count.Share, count.Tally, count.Abstained) { QuestionId = question.Id };
+            trace.Write(tally);
+            collected.Enqueue(tally);
+        }
+
         var answer = error is null ? Selection.Select(Spec.Output, current) : null;
         if (error is null && answer is null)
         {
@@ -211,7 +234,9 @@ public sealed class CompiledPipeline : IChatClient
             QuestionId = question.Id,
             AnswerCandidate = answer,
             Survivors = current,
-            AllCandidates = all.ToImmutable(),
+            AllCandidates = [.. all],
+            LayerOutputs = layerOutputs.ToImmutable(),
+            Votes = [.. collected.OfType<VoteCounted>()],
             Usage = budget.Spent,
             BudgetExhausted = exhausted,
             LayersCompleted = completed,
@@ -233,7 +258,8 @@ public sealed class CompiledPipeline : IChatClient
     }
 
     private async Task<ImmutableArray<Candidate>> RunNode(
-        int index, Question question, ImmutableArray<Candidate> input, RunOptions options, ChannelWriter<ChatResponseUpdate>? stream, CancellationToken ct)
+        int index, Question question, ImmutableArray<Candidate> input, RunOptions options, ChannelWriter<ChatResponseUpdate>? stream,
+        System.Collections.Concurrent.ConcurrentQueue<TraceEvent> collected, CancellationToken ct)
     {
         var (node, technique, templates) = _nodes[index];
         using var activity = ComposeTelemetry.Source.StartActivity("compose.technique");
@@ -243,6 +269,7 @@ public sealed class CompiledPipeline : IChatClient
         var context = new TechniqueContext(question, node, input, templates, Spec.Defaults, _models, options.Seed, options.Trace, (options.Budget ?? Spec.Budget).Prices)
         {
             FinalStream = stream,
+            Collected = collected,
         };
         var output = await technique.RunAsync(context, ct).ConfigureAwait(false);
         activity?.SetTag("compose.candidates_out", output.Length);

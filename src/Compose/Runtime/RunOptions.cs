@@ -31,8 +31,17 @@ public sealed record RunResult
     /// <summary>The candidates that survived the last layer that completed.</summary>
     public System.Collections.Immutable.ImmutableArray<Candidate> Survivors { get; init; } = [];
 
-    /// <summary>Every candidate every node produced, in the order they were produced per layer.</summary>
+    /// <summary>
+    /// Every candidate of the run, each once (by id), in the order first produced, as its latest version: a
+    /// candidate a later layer critiqued, scored or verified carries what that layer added.
+    /// </summary>
     public System.Collections.Immutable.ImmutableArray<Candidate> AllCandidates { get; init; } = [];
+
+    /// <summary>The ids of the candidates each completed layer passed on, layer by layer.</summary>
+    public System.Collections.Immutable.ImmutableArray<System.Collections.Immutable.ImmutableArray<string>> LayerOutputs { get; init; } = [];
+
+    /// <summary>The tally of every vote of the run (<c>vote</c> layers, and <c>output: vote</c> as node <c>output</c>).</summary>
+    public System.Collections.Immutable.ImmutableArray<VoteCounted> Votes { get; init; } = [];
 
     public Usage Usage { get; init; }
 

@@ -39,6 +39,13 @@ public static class Selection
     public static (ImmutableArray<Candidate> Winners, string? Answer, double Share) Majority(
         ImmutableArray<Candidate> candidates, UserRegex? extract, TieBreak tieBreak)
     {
+        var count = Count(candidates, extract, tieBreak);
+        return (count.Winners, count.Answer, count.Share);
+    }
+
+    /// <summary>Like <see cref="Majority"/>, with the whole tally: every answer, its votes and its candidates, most votes first.</summary>
+    public static MajorityCount Count(ImmutableArray<Candidate> candidates, UserRegex? extract, TieBreak tieBreak)
+    {
         var groups = new List<(string Answer, List<(Candidate C, int Index)> Members)>();
         for (var i = 0; i < candidates.Length; i++)
         {
@@ -61,7 +68,7 @@ public static class Selection
 
         if (groups.Count == 0)
         {
-            return (candidates, null, 0);
+            return new MajorityCount(candidates, null, 0, [], candidates.Length);
         }
 
         var voters = groups.Sum(g => g.Members.Count);
@@ -71,6 +78,17 @@ public static class Selection
             .ThenBy(g => tieBreak == TieBreak.Shortest ? g.Members.Min(m => m.C.Text.Length) : 0)
             .ThenBy(g => g.Members[0].Index)
             .First();
-        return ([.. best.Members.Select(m => m.C)], best.Answer, (double)best.Members.Count / voters);
+        ImmutableArray<AnswerVotes> tally = [.. groups.OrderByDescending(g => g.Members.Count).ThenBy(g => g.Members[0].Index)
+            .Select(g => new AnswerVotes(g.Answer, g.Members.Count, [.. g.Members.Select(m => m.C.Id)]))];
+        return new MajorityCount([.. best.Members.Select(m => m.C)], best.Answer, (double)best.Members.Count / voters, tally, candidates.Length - voters);
     }
 }
+
+/// <summary>
+/// The outcome of a vote: the winners, the winning answer and its share, the whole tally, and how many
+/// candidates abstained (no extractable answer, so no vote).
+/// </summary>
+public sealed record MajorityCount(ImmutableArray<Candidate> Winners, string? Answer, double Share, ImmutableArray<AnswerVotes> Tally, int Abstained);
+
+/// <summary>One answer of a vote, with its votes and the candidates that gave it.</summary>
+public sealed record AnswerVotes(string Answer, int Votes, ImmutableArray<string> Candidates);

@@ -44,6 +44,16 @@ public sealed class TechniqueContext
 
     public Question Question { get; }
 
+    /// <summary>Where events that belong in the run's result (a vote's tally) are collected, besides the trace.</summary>
+    internal System.Collections.Concurrent.ConcurrentQueue<TraceEvent>? Collected { get; init; }
+
+    /// <summary>Reports an event of this node: written to the trace and kept for the run's result.</summary>
+    public void Report(TraceEvent traceEvent)
+    {
+        _trace.Write(traceEvent);
+        Collected?.Enqueue(traceEvent);
+    }
+
     public GraphNode Node { get; }
 
     public string NodeId => Node.Id;

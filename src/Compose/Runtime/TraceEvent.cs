@@ -10,6 +10,7 @@ namespace Compose.Runtime;
 [JsonDerivedType(typeof(LayerFinished), "layer")]
 [JsonDerivedType(typeof(RunFinished), "run_end")]
 [JsonDerivedType(typeof(RunWarning), "warning")]
+[JsonDerivedType(typeof(VoteCounted), "vote")]
 public abstract record TraceEvent
 {
     /// <summary>Identifies the question within a trace (several questions may share one file).</summary>
@@ -38,6 +39,9 @@ public sealed record TraceMessage(string Role, string Text);
 public sealed record CandidateProduced(string Node, int Layer, Candidate Candidate) : TraceEvent;
 
 public sealed record LayerFinished(int Layer, IReadOnlyList<string> Survivors, double ElapsedMs) : TraceEvent;
+
+/// <summary>A vote's tally (a <c>vote</c> layer, or <c>output: vote</c> with node <c>output</c>): every answer and its votes.</summary>
+public sealed record VoteCounted(string Node, string? Answer, double Share, System.Collections.Immutable.ImmutableArray<AnswerVotes> Tally, int Abstained) : TraceEvent;
 
 /// <summary>Something the user should know about a run that went on (a user regex that timed out, ...).</summary>
 public sealed record RunWarning(string Message) : TraceEvent;

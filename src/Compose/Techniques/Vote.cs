@@ -18,7 +18,9 @@ public sealed class Vote(VoteSpec spec) : ITechnique
 
     public Task<ImmutableArray<Candidate>> RunAsync(TechniqueContext context, CancellationToken cancellationToken)
     {
-        var (winners, answer, share) = Selection.Majority(context.Input, _extract, Spec.TieBreak);
+        var count = Selection.Count(context.Input, _extract, Spec.TieBreak);
+        var (winners, answer, share) = (count.Winners, count.Answer, count.Share);
+        context.Report(new VoteCounted(context.NodeId, answer, share, count.Tally, count.Abstained) { QuestionId = context.Question.Id });
         if (answer is null)
         {
             return Task.FromResult(context.Input);

@@ -34,7 +34,11 @@ public sealed class ExecutorTests
         Assert.True(result.Succeeded, result.Error);
         Assert.Equal(22, result.Usage.Calls);
         Assert.Equal(10, model.MaxInFlight); // all 10 samples (and all 10 critiques) were in flight together
-        Assert.Equal(10 + 10 + 5 + 1, result.AllCandidates.Length);
+        // Each candidate once: 10 drafts (critiqued, 5 of them ranked: the same ids) and the fused answer.
+        Assert.Equal(10 + 1, result.AllCandidates.Length);
+        Assert.Equal(result.AllCandidates.Length, result.AllCandidates.Select(c => c.Id).Distinct().Count());
+        Assert.All(result.AllCandidates.Take(10), c => Assert.Single(c.Critiques));
+        Assert.Equal([10, 10, 5, 1], result.LayerOutputs.Select(l => l.Length));
         Assert.Equal(4, result.LayersCompleted);
     }
 
