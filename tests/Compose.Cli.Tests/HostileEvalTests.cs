@@ -142,6 +142,12 @@ public sealed class HostileEvalTests : IDisposable
         // compose search --out
         ["search: out is an existing file"] = new(c => c.Search(c.Raw("search-file", "x")), 2, ["CMP823", "search-file"], Quick),
         ["search: out below a regular file"] = new(c => c.Search(Path.Combine(c.Raw("search-parent", "x"), "s")), 2, ["CMP823", "search-parent"], Quick),
+        ["search: out on a disk that is full"] = new(c =>
+        {
+            var disk = c.Mount("sfull", readOnly: false, sizeKiB: 64);
+            File.WriteAllBytes(Path.Combine(disk, "filler"), new byte[48 * 1024]);
+            return c.Search(Path.Combine(disk, "out"));
+        }, 2, ["CMP823", "disk is full"], Quick),
         ["search: resume a corrupt study"] = new(c => c.Search(c.Folder("s", ("study.db", new string('z', 8192))), "--resume"), 2, ["CMP861", "study.db"], Quick),
         ["search: study is a folder"] = new(c =>
         {

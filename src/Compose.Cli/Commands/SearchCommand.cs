@@ -114,7 +114,7 @@ internal static class SearchCommand
                 {
                     cache = parse.GetValue(noCache) ? null : ResponseCache.Open(cachePath);
                 }
-                catch (SqliteException ex)
+                catch (SqliteException ex) when (ex.SqliteErrorCode is 11 or 26)
                 {
                     throw new DiagnosticException([Diagnostic.Error(Compose.Evaluation.EvaluationDiagnosticCodes.CacheUnreadable, new SourceLocation(cachePath, 0, 0),
                         $"cannot open the response cache: {ex.Message}", "Delete the cache file (it only saves model calls), or pass --no-cache.")]);
