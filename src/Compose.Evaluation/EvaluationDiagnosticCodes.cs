@@ -12,4 +12,11 @@ public static class EvaluationDiagnosticCodes
     public const string ReplayUnreadable = "CMP811";
     public const string ReplayUnknownModel = "CMP812";
     public const string ResultsMismatch = "CMP820";
+    public const string ScorerProgramNotFound = "CMP821";
+    public const string ScorerProgramNotExecutable = "CMP822";
+    public const string OutputUnusable = "CMP823";
+    public const string OutputLocked = "CMP824";
+    public const string ResultsUnreadable = "CMP825";
+    public const string BadScorerLimit = "CMP826";
+    public const string CacheUnreadable = "CMP827";
 }

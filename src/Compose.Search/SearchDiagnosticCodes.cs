@@ -8,4 +8,5 @@ public static class SearchDiagnosticCodes
     public const string SpaceUnknownKey = "CMP852";
     public const string SpaceEmpty = "CMP853";
     public const string StudyMismatch = "CMP860";
+    public const string StudyUnreadable = "CMP861";
 }

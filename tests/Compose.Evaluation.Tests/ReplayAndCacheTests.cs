@@ -178,6 +178,35 @@ public sealed class ReplayAndCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task A_scorer_that_throws_is_that_item_s_result_and_the_evaluation_goes_on()
+    {
+        var (pipeline, bench) = Setup();
+        var results = Path.Combine(_dir, "out", "thrown.jsonl");
+        var (p, _) = PipelineFactory.Load(pipeline, Catalog);
+        using (p!)
+        {
+            var report = await Evaluator.RunAsync(p!, bench, new ThrowingScorer("b"), new EvalOptions { ResultsPath = results, Fingerprint = "t", Concurrency = 1 });
+            Assert.Equal(["a", "b", "c"], report.Items.Select(i => i.Id));
+            Assert.Equal(1, report.ScoreErrors);
+            var b = report.Items.Single(i => i.Id == "b");
+            Assert.False(b.Correct);
+            Assert.Contains("the boom scorer failed: scorer exploded on b", b.ScoreError, StringComparison.Ordinal);
+            Assert.Contains("scorer exploded on b", File.ReadAllText(results), StringComparison.Ordinal);
+            Assert.True(report.Items.Single(i => i.Id == "a").Correct);
+        }
+    }
+
+    private sealed class ThrowingScorer(string badId) : Scoring.IScorer
+    {
+        public string Name => "boom";
+
+        public bool IsFree => true;
+
+        public ValueTask<Scoring.Score> ScoreAsync(Benchmarks.BenchmarkItem item, string? answer, CancellationToken cancellationToken = default) =>
+            item.Id == badId ? throw new InvalidOperationException($"scorer exploded on {item.Id}") : ValueTask.FromResult(Scoring.Score.Of(true, answer));
+    }
+
+    [Fact]
     public async Task Benchmark_errors_are_located()
     {
         var bench = Write("bad.jsonl", "{\"id\": \"1\", \"prompt\": \"x\", \"reference\": \"1\"}\n{\"id\": \"2\"}\n");

@@ -43,7 +43,7 @@ public sealed class ScorerTests
     public async Task Program_check_passes_on_exit_code_zero()
     {
         Skip.IfNot(File.Exists("/bin/sh"), "needs /bin/sh");
-        var scorer = new ProgramScorer("/bin/sh", ["-c", "read a; [ \"$a\" = \"$COMPOSE_REFERENCE\" ]"], TimeSpan.FromSeconds(10));
+        var scorer = new ProgramScorer("/bin/sh", ["-c", "read a; [ \"$a\" = \"$(cat \"$COMPOSE_REFERENCE_FILE\")\" ]"], TimeSpan.FromSeconds(10));
         Assert.True((await scorer.ScoreAsync(Item("ok"), "ok\n")).Correct);
         Assert.False((await scorer.ScoreAsync(Item("ok"), "no\n")).Correct);
     }

@@ -89,6 +89,27 @@ public sealed class SearchTests : IDisposable
     }
 
     [Fact]
+    public void A_corrupt_study_is_a_diagnostic_not_a_crash()
+    {
+        var garbage = Path.Combine(_dir, "garbage.db");
+        File.WriteAllBytes(garbage, [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 7919 % 251))]);
+        var ex = Assert.Throws<DiagnosticException>(() => StudyStore.Open(garbage));
+        Assert.Equal(SearchDiagnosticCodes.StudyUnreadable, ex.Diagnostics[0].Code);
+
+        var foreign = Path.Combine(_dir, "foreign.db");
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={foreign};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "CREATE TABLE trials (number INTEGER PRIMARY KEY, other TEXT); INSERT INTO trials VALUES (0, 'x');";
+            cmd.ExecuteNonQuery();
+        }
+
+        using var store = StudyStore.Open(foreign);
+        Assert.Equal(SearchDiagnosticCodes.StudyUnreadable, Assert.Throws<DiagnosticException>(() => store.Trials()).Diagnostics[0].Code);
+    }
+
+    [Fact]
     public async Task Successive_halving_promotes_the_best_to_larger_slices()
     {
         var pool = ArchitecturePool.Build(Space(), StandardProviders.Catalog);

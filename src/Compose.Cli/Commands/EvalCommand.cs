@@ -10,6 +10,7 @@ using Compose.Evaluation.Scoring;
 using Compose.Evaluation.Statistics;
 using Compose.Language;
 using Compose.Runtime;
+using Microsoft.Data.Sqlite;
 
 namespace Compose.Cli.Commands;
 
@@ -34,10 +35,11 @@ internal static class EvalCommand
         var concurrency = new Option<int>("--concurrency") { Description = "Items answered at once (default 4).", DefaultValueFactory = _ => 4 };
         var compare = new Option<bool>("--compare") { Description = "With two pipelines: a paired significance test (exact McNemar) of their accuracy." };
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON." };
+        var scorerTimeout = ScorerTimeoutOption();
         var models = CommandSupport.ModelsOption();
         var command = new Command("eval", "Evaluate pipelines on a benchmark: accuracy with a 95% CI, coverage, cost and latency.")
         {
-            files, benchmark, limit, seed, scorer, baseline, output, fresh, cache, concurrency, compare, json, models,
+            files, benchmark, limit, seed, scorer, scorerTimeout, baseline, output, fresh, cache, concurrency, compare, json, models,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -54,6 +56,12 @@ internal static class EvalCommand
                 return ExitCodes.BadInput;
             }
 
+            if (ScorerOptionsFrom(parse.GetValue(scorerTimeout)) is not { } scorerOptions)
+            {
+                await console.Error.WriteLineAsync(BadScorerTimeout(parse.GetValue(scorerTimeout))).ConfigureAwait(false);
+                return ExitCodes.BadInput;
+            }
+
             var modelsFile = parse.GetValue(models);
             var (bindings, bindingProblems) = CommandSupport.ReadModels(modelsFile, parse);
             DiagnosticPrinter.Print(console.Error, bindingProblems);
@@ -62,9 +70,20 @@ internal static class EvalCommand
                 return ExitCodes.BadInput;
             }
 
-            var responseCache = parse.GetValue(cache) is { } cachePath ? ResponseCache.Open(cachePath) : null;
+            ResponseCache? responseCache;
+            try
+            {
+                responseCache = parse.GetValue(cache) is { } cachePath ? ResponseCache.Open(cachePath) : null;
+            }
+            catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
+            {
+                await console.Error.WriteLineAsync($"{parse.GetValue(cache)}: error {Compose.Evaluation.EvaluationDiagnosticCodes.CacheUnreadable}: cannot open the response cache: {ex.Message}\n  hint: give --cache a writable path for a new file, or a cache file compose wrote.").ConfigureAwait(false);
+                return ExitCodes.BadInput;
+            }
+
             var buildOptions = responseCache?.Apply() ?? PipelineBuildOptions.Default;
             var loaded = new List<CompiledPipeline>();
+            OutputFolderLock? folderLock = null;
             try
             {
                 CompiledPipeline Load(string path)
@@ -81,7 +100,8 @@ internal static class EvalCommand
                 }
 
                 var pipelines = paths.Select(Load).ToList();
-                var score = ScorerFactory.Create(parse.GetValue(scorer)!, Load, parse.GetValue(baseline), parse.GetValue(seed));
+                var score = ScorerFactory.Create(parse.GetValue(scorer)!, Load, parse.GetValue(baseline), parse.GetValue(seed), scorerOptions);
+                folderLock = OutputFolderLock.Acquire(parse.GetValue(output)!);
                 var total = parse.GetValue(limit) is { } n ? Math.Min(n, CommandSupport.CountItems(benchmarkPath, parse)) : CommandSupport.CountItems(benchmarkPath, parse);
                 var reports = new List<EvalReport>();
                 for (var i = 0; i < pipelines.Count; i++)
@@ -90,7 +110,14 @@ internal static class EvalCommand
                     var resultsPath = Path.Combine(parse.GetValue(output)!, $"{Path.GetFileNameWithoutExtension(paths[i])}.{Path.GetFileNameWithoutExtension(benchmarkPath)}.{fingerprint[..10]}.jsonl");
                     if (parse.GetValue(fresh) && File.Exists(resultsPath))
                     {
-                        File.Delete(resultsPath);
+                        try
+                        {
+                            File.Delete(resultsPath);
+                        }
+                        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                        {
+                            throw new DiagnosticException([Diagnostic.Error(Compose.Evaluation.EvaluationDiagnosticCodes.OutputUnusable, new SourceLocation(resultsPath, 0, 0), $"--fresh cannot delete the earlier results file: {ex.Message}", "Check the --out folder's permissions.")]);
+                        }
                     }
 
                     var progress = new ProgressLine(console, Path.GetFileNameWithoutExtension(paths[i]));
@@ -107,6 +134,15 @@ internal static class EvalCommand
                     progress.Finish();
                     reports.Add(report with { Name = Path.GetFileNameWithoutExtension(paths[i]) });
                     await console.Error.WriteLineAsync($"{paths[i]}: results in {resultsPath}{(report.Resumed > 0 ? $" ({report.Resumed} items resumed)" : "")}").ConfigureAwait(false);
+                    if (report.Items.FirstOrDefault(r => r.ScoreError is not null) is { } unscored)
+                    {
+                        await console.Error.WriteLineAsync($"{paths[i]}: {report.ScoreErrors} of {report.Items.Length} items could not be scored and count as wrong (score_error in the results file); item {unscored.Id}: {unscored.ScoreError}").ConfigureAwait(false);
+                    }
+
+                    if (report.Items.FirstOrDefault(r => r.Error is not null) is { } failed)
+                    {
+                        await console.Error.WriteLineAsync($"{paths[i]}: {report.Errors} of {report.Items.Length} items failed (error in the results file); item {failed.Id}: {failed.Error}").ConfigureAwait(false);
+                    }
                 }
 
                 var test = parse.GetValue(compare) ? Compare(reports[0], reports[1]) : null;
@@ -130,15 +166,21 @@ internal static class EvalCommand
                     }
                 }
 
-                return reports.All(r => r.Errors < r.Items.Length || r.Items.IsEmpty) ? ExitCodes.Success : ExitCodes.RunFailed;
+                return reports.All(r => r.Items.IsEmpty || r.Items.Any(i => i.Error is null && i.ScoreError is null)) ? ExitCodes.Success : ExitCodes.RunFailed;
             }
             catch (DiagnosticException ex)
             {
                 DiagnosticPrinter.Print(console.Error, ex.Diagnostics);
                 return ExitCodes.BadInput;
             }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                await console.Error.WriteLineAsync($"compose: error: a file could not be read or written: {ex.Message}").ConfigureAwait(false);
+                return ExitCodes.BadInput;
+            }
             finally
             {
+                folderLock?.Dispose();
                 foreach (var p in loaded)
                 {
                     p.Dispose();
@@ -147,6 +189,22 @@ internal static class EvalCommand
         });
         return command;
     }
+
+    /// <summary><c>--scorer-timeout SECONDS</c>, shared with <c>compose search</c>.</summary>
+    internal static Option<double> ScorerTimeoutOption() => new("--scorer-timeout")
+    {
+        Description = "Seconds a program: scorer may run per answer before its process tree is killed and the answer counts as wrong (default 30, at most 3600).",
+        DefaultValueFactory = _ => ScorerOptions.DefaultProgramTimeout.TotalSeconds,
+    };
+
+    /// <summary>The scorer limits for <c>--scorer-timeout</c>, or null when it is out of range.</summary>
+    internal static ScorerOptions? ScorerOptionsFrom(double seconds) =>
+        double.IsFinite(seconds) && seconds > 0 && seconds <= ScorerOptions.MaxProgramTimeout.TotalSeconds
+            ? ScorerOptions.Default with { ProgramTimeout = TimeSpan.FromSeconds(seconds) }
+            : null;
+
+    internal static string BadScorerTimeout(double seconds) => string.Create(CultureInfo.InvariantCulture,
+        $"--scorer-timeout: error {Compose.Evaluation.EvaluationDiagnosticCodes.BadScorerLimit}: {seconds} is not a usable time limit\n  hint: give seconds, more than 0 and at most {ScorerOptions.MaxProgramTimeout.TotalSeconds}.");
 
     /// <summary>The paired test of two reports on the items both evaluated.</summary>
     internal static McNemarTest Compare(EvalReport a, EvalReport b)
@@ -196,6 +254,7 @@ internal static class EvalCommand
         tokens = r.Tokens,
         cost = r.Cost,
         errors = r.Errors,
+        score_errors = r.ScoreErrors,
         latency_ms = new { p50 = r.LatencyMs.P50, p90 = r.LatencyMs.P90, p99 = r.LatencyMs.P99, max = r.LatencyMs.Max },
     };
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Compose.Evaluation.Caching;
+using Compose.Evaluation.Running;
 using Compose.Evaluation.Scoring;
 using Compose.Language;
 using Compose.Runtime;
@@ -10,6 +11,7 @@ using Compose.Search.Reporting;
 using Compose.Search.Space;
 using Compose.Search.Study;
 using Compose.Search.Trials;
+using Microsoft.Data.Sqlite;
 
 namespace Compose.Cli.Commands;
 
@@ -32,9 +34,10 @@ internal static class SearchCommand
         var output = new Option<string?>("--out") { Description = "Folder for the study, cache, best pipeline and report (default .compose/search/SPACE)." };
         var resume = new Option<bool>("--resume") { Description = "Continue the study in the output folder: finished trials are kept, an interrupted one is run again." };
         var noCache = new Option<bool>("--no-cache") { Description = "Do not use the response cache." };
+        var scorerTimeout = EvalCommand.ScorerTimeoutOption();
         var command = new Command("search", "Search a space of architectures for the most accurate one within a per-question budget.")
         {
-            file, benchmark, trials, optimizer, seed, limit, scorer, output, resume, noCache,
+            file, benchmark, trials, optimizer, seed, limit, scorer, scorerTimeout, output, resume, noCache,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -74,25 +77,48 @@ internal static class SearchCommand
                 return ExitCodes.BadInput;
             }
 
-            var outDir = parse.GetValue(output) ?? Path.Combine(".compose", "search", space.Name);
-            Directory.CreateDirectory(outDir);
-            var studyPath = Path.Combine(outDir, "study.db");
-            if (File.Exists(studyPath) && !parse.GetValue(resume))
+            if (EvalCommand.ScorerOptionsFrom(parse.GetValue(scorerTimeout)) is not { } scorerOptions)
             {
-                using var existing = StudyStore.Open(studyPath);
-                if (existing.Trials().Length > 0)
-                {
-                    await console.Error.WriteLineAsync($"{studyPath}: error {SearchDiagnosticCodes.StudyMismatch}: a study already exists here\n  hint: pass --resume to continue it, or --out another folder.").ConfigureAwait(false);
-                    return ExitCodes.BadInput;
-                }
+                await console.Error.WriteLineAsync(EvalCommand.BadScorerTimeout(parse.GetValue(scorerTimeout))).ConfigureAwait(false);
+                return ExitCodes.BadInput;
             }
 
-            var fullFidelity = CommandSupport.CountItems(benchmarkPath, parse);
-            fullFidelity = parse.GetValue(limit) is { } l ? Math.Min(l, fullFidelity) : fullFidelity;
-            var cache = parse.GetValue(noCache) ? null : ResponseCache.Open(Path.Combine(outDir, "cache.db"));
+            var outDir = parse.GetValue(output) ?? Path.Combine(".compose", "search", space.Name);
+            var studyPath = Path.Combine(outDir, "study.db");
+            OutputFolderLock? folderLock = null;
+            ResponseCache? cache = null;
             try
             {
-                var score = ScorerFactory.Create(parse.GetValue(scorer)!, _ => throw new DiagnosticException([Diagnostic.Error(Compose.Evaluation.EvaluationDiagnosticCodes.UnknownScorer, new SourceLocation("--scorer", 0, 0), "judge scorers are not available in search", "Use a free scorer: math, exact, number, choice, regex:..., program:...")]));
+                var score = ScorerFactory.Create(parse.GetValue(scorer)!, _ => throw new DiagnosticException([Diagnostic.Error(Compose.Evaluation.EvaluationDiagnosticCodes.UnknownScorer, new SourceLocation("--scorer", 0, 0), "judge scorers are not available in search", "Use a free scorer: math, exact, number, choice, regex:..., program:...")]), options: scorerOptions);
+                folderLock = OutputFolderLock.Acquire(outDir);
+                if (Directory.Exists(studyPath))
+                {
+                    throw StudyUnreadable(studyPath, "the study path is a folder, not a SQLite file");
+                }
+
+                if (File.Exists(studyPath) && !parse.GetValue(resume))
+                {
+                    using var existing = StudyStore.Open(studyPath);
+                    if (existing.Trials().Length > 0)
+                    {
+                        await console.Error.WriteLineAsync($"{studyPath}: error {SearchDiagnosticCodes.StudyMismatch}: a study already exists here\n  hint: pass --resume to continue it, or --out another folder.").ConfigureAwait(false);
+                        return ExitCodes.BadInput;
+                    }
+                }
+
+                var fullFidelity = CommandSupport.CountItems(benchmarkPath, parse);
+                fullFidelity = parse.GetValue(limit) is { } l ? Math.Min(l, fullFidelity) : fullFidelity;
+                var cachePath = Path.Combine(outDir, "cache.db");
+                try
+                {
+                    cache = parse.GetValue(noCache) ? null : ResponseCache.Open(cachePath);
+                }
+                catch (SqliteException ex) when (ex.SqliteErrorCode is 11 or 26)
+                {
+                    throw new DiagnosticException([Diagnostic.Error(Compose.Evaluation.EvaluationDiagnosticCodes.CacheUnreadable, new SourceLocation(cachePath, 0, 0),
+                        $"cannot open the response cache: {ex.Message}", "Delete the cache file (it only saves model calls), or pass --no-cache.")]);
+                }
+
                 using var store = StudyStore.Open(studyPath);
                 store.Bind(new Dictionary<string, string>
                 {
@@ -135,9 +161,27 @@ internal static class SearchCommand
                 DiagnosticPrinter.Print(console.Error, ex.Diagnostics);
                 return ExitCodes.BadInput;
             }
+            catch (SqliteException ex)
+            {
+                await console.Error.WriteLineAsync($"{studyPath}: error {Compose.Evaluation.EvaluationDiagnosticCodes.OutputUnusable}: the study or the response cache in '{outDir}' could not be read or written: {ex.Message}\n  hint: check the --out folder (free space, permissions); finished trials are kept and --resume continues.").ConfigureAwait(false);
+                return ExitCodes.BadInput;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                await console.Error.WriteLineAsync($"{outDir}: error {Compose.Evaluation.EvaluationDiagnosticCodes.OutputUnusable}: a file could not be read or written: {ex.Message}\n  hint: check the --out folder (free space, permissions); finished trials are kept and --resume continues.").ConfigureAwait(false);
+                return ExitCodes.BadInput;
+            }
+            finally
+            {
+                folderLock?.Dispose();
+            }
         });
         return command;
     }
+
+    private static DiagnosticException StudyUnreadable(string path, string message) =>
+        new([Diagnostic.Error(SearchDiagnosticCodes.StudyUnreadable, new SourceLocation(path, 0, 0), message,
+            "Give --out another folder, or delete the study to start over.")]);
 
     private sealed class TrialPrinter(CliConsole console) : IProgress<TrialRecord>
     {

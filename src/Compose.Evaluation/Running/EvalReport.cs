@@ -28,5 +28,8 @@ public sealed record EvalReport(string Name, ImmutableArray<ItemResult> Items, i
 
     public int Errors => Items.Count(i => i.Error is not null);
 
+    /// <summary>Items whose answer the scorer could not judge (counted as wrong).</summary>
+    public int ScoreErrors => Items.Count(i => i.ScoreError is not null);
+
     public Percentiles LatencyMs => Percentiles.Of(Items.Select(i => i.LatencyMs));
 }

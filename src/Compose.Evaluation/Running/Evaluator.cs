@@ -26,50 +26,94 @@ public static class Evaluator
 
         using var writer = options.ResultsPath is null ? null : ResultsFile.OpenForAppend(options.ResultsPath, options.Fingerprint, pipeline.Spec.Name);
         using var writeLock = new SemaphoreSlim(1, 1);
+        Exception? writeFailure = null;
         var items = BenchmarkReader.ReadAsync(benchmarkPath, options.Limit, cancellationToken, options.Files).Where(i => !done.Contains(i.Id));
-        await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Concurrency), CancellationToken = cancellationToken }, async (item, ct) =>
+        try
         {
-            var result = await EvaluateItemAsync(pipeline, item, scorer, options.Seed, ct).ConfigureAwait(false);
-            results.Add(result);
-            await writeLock.WaitAsync(ct).ConfigureAwait(false);
-            try
+            await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Concurrency), CancellationToken = cancellationToken }, async (item, ct) =>
             {
-                if (writer is not null)
+                var result = await EvaluateItemAsync(pipeline, item, scorer, options.Seed, ct).ConfigureAwait(false);
+                await writeLock.WaitAsync(ct).ConfigureAwait(false);
+                try
                 {
-                    await writer.WriteLineAsync(JsonSerializer.Serialize(result, ResultsFile.Json).AsMemory(), ct).ConfigureAwait(false);
-                    await writer.FlushAsync(ct).ConfigureAwait(false);
-                }
+                    if (writer is not null)
+                    {
+                        try
+                        {
+                            await writer.AppendAsync(result, ct).ConfigureAwait(false);
+                        }
+                        catch (Exception ex) when (ex is not OperationCanceledException)
+                        {
+                            writeFailure ??= ex;
+                            throw;
+                        }
+                    }
 
-                finished++;
-                correct += result.Correct ? 1 : 0;
-                options.Progress?.Report(new EvalProgress(finished, correct, total));
-            }
-            finally
-            {
-                writeLock.Release();
-            }
-        }).ConfigureAwait(false);
+                    results.Add(result);
+                    finished++;
+                    correct += result.Correct ? 1 : 0;
+                    options.Progress?.Report(new EvalProgress(finished, correct, total));
+                }
+                finally
+                {
+                    writeLock.Release();
+                }
+            }).ConfigureAwait(false);
+        }
+        catch (Exception) when (writeFailure is not null)
+        {
+            // The results file could not take more: stop, keeping every line written so far.
+            throw writeFailure;
+        }
 
         var ordered = results.OrderBy(r => r.Id, NaturalIdComparer.Instance).ToImmutableArray();
         return new EvalReport(pipeline.Spec.Name, ordered, earlier.Length);
     }
 
-    /// <summary>Runs and scores one item. A model error is a wrong answer with its error recorded; cancellation throws.</summary>
+    /// <summary>
+    /// Runs and scores one item. A model error, a pipeline that throws or a scorer that fails is a wrong
+    /// answer with the reason recorded (<see cref="ItemResult.Error"/>, <see cref="ItemResult.ScoreError"/>);
+    /// only cancellation throws.
+    /// </summary>
     public static async Task<ItemResult> EvaluateItemAsync(CompiledPipeline pipeline, BenchmarkItem item, IScorer scorer, long seed, CancellationToken cancellationToken)
     {
-        var run = await pipeline.RunAsync(item.ToQuestion(), new RunOptions { Seed = seed, QuestionId = item.Id }, cancellationToken).ConfigureAwait(false);
-        var score = await scorer.ScoreAsync(item, run.Answer, cancellationToken).ConfigureAwait(false);
+        RunResult run;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            run = await pipeline.RunAsync(item.ToQuestion(), new RunOptions { Seed = seed, QuestionId = item.Id }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not OutOfMemoryException)
+        {
+            return new ItemResult
+            {
+                Id = item.Id,
+                Reference = item.Reference,
+                LatencyMs = Math.Round(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, 3),
+                Error = $"the pipeline failed on this item: {ex.Message}",
+            };
+        }
+
+        var score = await ScoreSafelyAsync(scorer, item, run.Answer, cancellationToken).ConfigureAwait(false);
+        var scoreError = score.Failure;
         bool? covered = null;
         int? samples = null, samplesCorrect = null;
         if (scorer.IsFree)
         {
             covered = score.Correct;
             var verdicts = new Dictionary<string, bool>(StringComparer.Ordinal);
+            if (run.Answer is not null)
+            {
+                verdicts[run.Answer] = score.Correct;
+            }
+
             foreach (var candidate in run.AllCandidates)
             {
                 if (!verdicts.TryGetValue(candidate.Text, out var correct))
                 {
-                    correct = (await scorer.ScoreAsync(item, candidate.Text, cancellationToken).ConfigureAwait(false)).Correct;
+                    var verdict = await ScoreSafelyAsync(scorer, item, candidate.Text, cancellationToken).ConfigureAwait(false);
+                    scoreError ??= verdict.Failure is null ? null : $"scoring a candidate: {verdict.Failure}";
+                    correct = verdict.Correct;
                     verdicts[candidate.Text] = correct;
                 }
 
@@ -101,6 +145,20 @@ public static class Evaluator
             LatencyMs = Math.Round(run.Elapsed.TotalMilliseconds, 3),
             BudgetExhausted = run.BudgetExhausted,
             Error = run.Error,
+            ScoreError = scoreError,
         };
+    }
+
+    /// <summary>The scorer's verdict; a scorer that throws is a failure with its message, not the end of the evaluation.</summary>
+    private static async Task<Score> ScoreSafelyAsync(IScorer scorer, BenchmarkItem item, string? answer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await scorer.ScoreAsync(item, answer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not OutOfMemoryException)
+        {
+            return Score.Failed($"the {scorer.Name} scorer failed: {ex.Message}");
+        }
     }
 }

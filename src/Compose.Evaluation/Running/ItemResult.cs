@@ -40,5 +40,12 @@ public sealed record ItemResult
 
     public bool BudgetExhausted { get; init; }
 
+    /// <summary>Why the pipeline failed on this item (a model error, an exception); the item then counts as wrong.</summary>
     public string? Error { get; init; }
+
+    /// <summary>
+    /// Why the scorer could not judge the answer (a program that timed out, crashed or wrote too much, a
+    /// regular expression that timed out, a judge pipeline that failed); the item then counts as wrong.
+    /// </summary>
+    public string? ScoreError { get; init; }
 }

@@ -30,15 +30,30 @@ public sealed partial class JudgeScorer(CompiledPipeline judge, CompiledPipeline
         {
             var prompt = $"Rate how well the response answers the question, from 1 (wrong) to 10 (fully correct).\n\nQuestion: {item.Text}\n\nReference answer: {item.Reference}\n\nResponse: {answer}\n\nEnd with a line 'Score: N'.";
             var verdict = await judge.RunAsync(Question.FromText(prompt, item.Id), new RunOptions { Seed = seed, QuestionId = item.Id }, cancellationToken).ConfigureAwait(false);
+            if (verdict.Error is not null && verdict.Answer is null)
+            {
+                return Score.Failed($"the judge pipeline failed: {verdict.Error}");
+            }
+
             var rating = Rating(verdict.Answer);
             return rating is null ? Score.Of(false, null) : new Score(rating >= Threshold, rating.Value / 10.0, rating.Value.ToString(CultureInfo.InvariantCulture));
         }
 
         var other = await baseline.RunAsync(item.ToQuestion(), new RunOptions { Seed = seed, QuestionId = item.Id }, cancellationToken).ConfigureAwait(false);
+        if (other.Error is not null && other.Answer is null)
+        {
+            return Score.Failed($"the baseline pipeline failed: {other.Error}");
+        }
+
         var swap = (SeedDerivation.Derive(seed, item.Id, "judge", 0) & 1) == 1;
         var (a, b) = swap ? (other.Answer ?? "", answer) : (answer, other.Answer ?? "");
         var ask = $"Which of the two responses answers the question better?\n\nQuestion: {item.Text}\n\nResponse A: {a}\n\nResponse B: {b}\n\nReply with A, B or tie.";
         var pick = await judge.RunAsync(Question.FromText(ask, item.Id), new RunOptions { Seed = seed, QuestionId = item.Id }, cancellationToken).ConfigureAwait(false);
+        if (pick.Error is not null && pick.Answer is null)
+        {
+            return Score.Failed($"the judge pipeline failed: {pick.Error}");
+        }
+
         var choice = Choice(pick.Answer);
         if (choice is null)
         {

@@ -6,7 +6,9 @@ namespace Compose.Evaluation.Scoring;
 
 /// <summary>
 /// Extracts the answer with a regular expression (its first capture group, else the whole match; the
-/// last match when there are several) and compares it with the reference after normalisation.
+/// last match when there are several) and compares it with the reference after normalisation. The
+/// pattern carries a match timeout (<see cref="ScorerOptions.RegexTimeout"/>): a match that takes longer is
+/// a scorer failure, the answer wrong with the reason recorded.
 /// </summary>
 public sealed class RegexScorer(Regex pattern) : IScorer
 {
@@ -28,9 +30,10 @@ public sealed class RegexScorer(Regex pattern) : IScorer
                     extracted = AnswerExtractor.Normalize(m.Groups.Count > 1 ? m.Groups[1].Value : m.Value);
                 }
             }
-            catch (RegexMatchTimeoutException)
+            catch (RegexMatchTimeoutException ex)
             {
-                extracted = null;
+                return ValueTask.FromResult(Score.Failed(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"the regular expression took longer than {ex.MatchTimeout.TotalSeconds:0.###} s to match the answer and was abandoned")));
             }
         }
 

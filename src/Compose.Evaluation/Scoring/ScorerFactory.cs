@@ -14,8 +14,13 @@ public static class ScorerFactory
     public static readonly IReadOnlyList<string> Names = ["math", "exact", "exact-ci", "number", "choice", "regex:PATTERN", "program:COMMAND", "judge:PIPELINE"];
 
     /// <summary>The scorer for <paramref name="spec"/>; <paramref name="loadPipeline"/> loads judge and baseline pipelines.</summary>
-    public static IScorer Create(string spec, Func<string, CompiledPipeline> loadPipeline, string? baseline = null, long seed = 0)
+    /// <remarks>
+    /// A <c>program:</c> scorer's program is looked up now (CMP821 when missing, CMP822 when not executable),
+    /// before any item runs; <paramref name="options"/> sets its time limit and the regex match timeout.
+    /// </remarks>
+    public static IScorer Create(string spec, Func<string, CompiledPipeline> loadPipeline, string? baseline = null, long seed = 0, ScorerOptions? options = null)
     {
+        options ??= ScorerOptions.Default;
         var (kind, argument) = spec.IndexOf(':', StringComparison.Ordinal) is var at and > 0 ? (spec[..at], spec[(at + 1)..]) : (spec, "");
         switch (kind)
         {
@@ -32,7 +37,7 @@ public static class ScorerFactory
             case "regex" when argument.Length > 0:
                 try
                 {
-                    return new RegexScorer(new Regex(argument, RegexOptions.None, TimeSpan.FromSeconds(1)));
+                    return new RegexScorer(new Regex(argument, RegexOptions.None, options.RegexTimeout));
                 }
                 catch (ArgumentException ex)
                 {
@@ -41,7 +46,7 @@ public static class ScorerFactory
 
             case "program" when argument.Trim().Length > 0:
                 var parts = argument.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                return new ProgramScorer(parts[0], parts[1..], TimeSpan.FromSeconds(30));
+                return new ProgramScorer(ProgramScorer.Resolve(parts[0]), parts[1..], options.ProgramTimeout);
             case "judge" when argument.Length > 0:
                 return new JudgeScorer(loadPipeline(argument), baseline is null ? null : loadPipeline(baseline), seed);
             default:

@@ -25,13 +25,16 @@ public sealed class StudyStore : IDisposable
 
     public string Path { get; }
 
+    /// <summary>Opens or creates the study; a diagnostic (CMP861) when the file is not a study Compose can read.</summary>
     public static StudyStore Open(string path)
     {
         var full = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = full, Pooling = false, DefaultTimeout = 30 }.ToString());
-        connection.Open();
-        Execute(connection, """
+        try
+        {
+            connection.Open();
+            Execute(connection, """
             PRAGMA journal_mode=WAL;
             PRAGMA synchronous=FULL;
             CREATE TABLE IF NOT EXISTS study (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -40,6 +43,18 @@ public sealed class StudyStore : IDisposable
               seed INTEGER NOT NULL, status TEXT NOT NULL, correct INTEGER, items INTEGER, calls INTEGER, tokens INTEGER,
               cost TEXT, paid_calls INTEGER, attempts INTEGER NOT NULL, started TEXT NOT NULL, ended TEXT);
             """);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is 1 or 11 or 26)
+        {
+            connection.Dispose();
+            throw Unreadable(full, ex.Message);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+
         return new StudyStore(connection, full);
     }
 
@@ -75,6 +90,18 @@ public sealed class StudyStore : IDisposable
     }
 
     public Dictionary<string, string> Settings()
+    {
+        try
+        {
+            return ReadSettings();
+        }
+        catch (Exception ex) when (IsCorrupt(ex))
+        {
+            throw Unreadable(Path, ex.Message);
+        }
+    }
+
+    private Dictionary<string, string> ReadSettings()
     {
         using var c = _connection.CreateCommand();
         c.CommandText = "SELECT key, value FROM study";
@@ -125,8 +152,20 @@ public sealed class StudyStore : IDisposable
         c.ExecuteNonQuery();
     }
 
-    /// <summary>Every trial in number order.</summary>
+    /// <summary>Every trial in number order; a diagnostic (CMP861) when the study's rows cannot be read.</summary>
     public ImmutableArray<TrialRecord> Trials()
+    {
+        try
+        {
+            return ReadTrials();
+        }
+        catch (Exception ex) when (IsCorrupt(ex))
+        {
+            throw Unreadable(Path, ex.Message);
+        }
+    }
+
+    private ImmutableArray<TrialRecord> ReadTrials()
     {
         using var c = _connection.CreateCommand();
         c.CommandText = "SELECT number, architecture, fidelity, seed, status, correct, items, calls, tokens, cost, paid_calls, attempts FROM trials ORDER BY number";
@@ -152,6 +191,14 @@ public sealed class StudyStore : IDisposable
     }
 
     public void Dispose() => _connection.Dispose();
+
+    private static bool IsCorrupt(Exception ex) =>
+        ex is SqliteException { SqliteErrorCode: 1 or 11 or 26 } or JsonException or InvalidCastException or FormatException or OverflowException or InvalidOperationException;
+
+    private static DiagnosticException Unreadable(string path, string reason) =>
+        new([Diagnostic.Error(SearchDiagnosticCodes.StudyUnreadable, new SourceLocation(path, 0, 0),
+            $"the study file is not a Compose study that can be read ({reason})",
+            "Give --out another folder, or delete the study file to start over (finished trials in it are lost).")]);
 
     private static void Execute(SqliteConnection connection, string sql)
     {
