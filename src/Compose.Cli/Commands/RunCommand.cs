@@ -211,10 +211,13 @@ internal static class RunCommand
         },
         elapsed_ms = result.Elapsed.TotalMilliseconds,
         survivors = result.Survivors.Select(c => c.Id),
-        candidates = result.AllCandidates.Select(c => new
+        candidates = result.AllCandidates.Select(c =>
         {
-            candidate = c,
-            layers = result.LayerOutputs.Select((ids, layer) => (ids, layer)).Where(x => x.ids.Contains(c.Id)).Select(x => x.layer),
+            // The candidate's own fields, and the layers (0-based) whose output it was part of.
+            var node = JsonSerializer.SerializeToNode(c, CliJson.Options)!.AsObject();
+            node["layers"] = new System.Text.Json.Nodes.JsonArray([.. result.LayerOutputs.Select((ids, layer) => (ids, layer))
+                .Where(x => x.ids.Contains(c.Id)).Select(x => (System.Text.Json.Nodes.JsonNode?)x.layer)]);
+            return node;
         }),
         votes = result.Votes.Select(v => new
         {
