@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.RateLimiting;
+using Compose.Models;
 using Compose.Runtime;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -187,7 +188,7 @@ public static class ComposeServer
             }
             catch (PipelineRunException ex)
             {
-                ServerLog.Failed(log, request.Model, ex.Result.Error ?? ex.Message);
+                ServerLog.Failed(log, request.Model, SecretRedactor.Redact(ex.Result.Error ?? ex.Message));
                 var failure = new OpenAIError(500, ex.Message, "server_error", null, "pipeline_failed");
                 if (context.Response.HasStarted)
                 {
