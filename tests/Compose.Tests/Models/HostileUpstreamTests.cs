@@ -196,6 +196,47 @@ public sealed class HostileUpstreamTests
     }
 
     [Fact]
+    public async Task An_answer_echoing_the_key_has_it_masked_streaming_or_not()
+    {
+        var key = NewKey();
+        var echo = $"Your key is {key.ToUpperInvariant()} and it starts {key[..10]}";
+        await using var server = await FakeOpenAIServer.StartAsync(new ServerReply { Text = echo }, new ServerReply { Text = echo });
+        using var client = Provider().Create(ServerSpec(server), Context(key));
+
+        var answer = (await client.GetResponseAsync(Question)).Text;
+        var streamed = new StringBuilder();
+        await foreach (var update in client.GetStreamingResponseAsync(Question))
+        {
+            streamed.Append(update.Text);
+        }
+
+        Assert.Equal("Your key is *** and it starts ***", answer);
+        Assert.Equal("Your key is *** and it starts ***", streamed.ToString());
+    }
+
+    [Fact]
+    public async Task A_redirect_is_not_followed()
+    {
+        var redirect = new ServerReply
+        {
+            Custom = (response, _) =>
+            {
+                response.StatusCode = 307;
+                response.Headers.Location = "http://127.0.0.1:9/v1/chat/completions";
+                return Task.CompletedTask;
+            },
+        };
+        await using var server = await FakeOpenAIServer.StartAsync(redirect);
+        using var client = Provider().Create(ServerSpec(server), Context(NewKey()));
+
+        var error = await Assert.ThrowsAsync<ModelCallException>(() => client.GetResponseAsync(Question));
+
+        Assert.Equal(307, error.Status);
+        Assert.Contains("HTTP 307 Temporary Redirect (not retried); the server redirects elsewhere", error.Message, StringComparison.Ordinal);
+        Assert.Single(server.Requests);
+    }
+
+    [Fact]
     public async Task A_plausible_large_reply_under_the_cap_still_works()
     {
         var text = new string('w', 2 * 1024 * 1024);

@@ -133,6 +133,7 @@ internal static class ModelCallFailure
                 >= 500 when IsTransientStatus(code) => $"{model}: {http} after {tries}{ServerMessage(exception)}; the server is failing, try again later or raise max_retries",
                 401 or 403 => $"{model}: {http} (not retried){ServerMessage(exception)}; check that the environment variable named by api_key_env holds a valid key for this server",
                 404 => $"{model}: {http} (not retried){ServerMessage(exception)}; check base_url (it usually ends in /v1) and the model name",
+                >= 300 and < 400 => $"{model}: {http} (not retried); the server redirects elsewhere (for example from http to https): write the final address as base_url",
                 _ when code >= 500 => $"{model}: {http} (not retried){ServerMessage(exception)}; the server failed on this request, check its logs",
                 _ => $"{model}: {http} (not retried){ServerMessage(exception)}; check the model options (temperature, max_tokens, stop, ...) this server accepts",
             };

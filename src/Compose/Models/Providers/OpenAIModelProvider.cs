@@ -88,7 +88,11 @@ public sealed class OpenAIModelProvider(OpenAIProviderOptions? options = null) :
 
         // Every response body passes the guard: bounded to max_response_bytes, checked before the client reads it.
         var endpoint = UpstreamText.Endpoint(model.BaseUrl);
-        var http = new HttpClient(new OpenAIReplyGuard(endpoint, model.MaxResponseBytes) { InnerHandler = new SocketsHttpHandler() })
+        var http = new HttpClient(new OpenAIReplyGuard(endpoint, model.MaxResponseBytes)
+        {
+            // No redirects (a key must not follow one elsewhere) and no cookies, as the OpenAI client's own transport.
+            InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false },
+        })
         {
             // The client's NetworkTimeout and the retry's timeout bound each attempt.
             Timeout = System.Threading.Timeout.InfiniteTimeSpan,

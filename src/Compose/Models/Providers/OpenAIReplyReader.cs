@@ -8,7 +8,8 @@ namespace Compose.Models.Providers;
 /// <summary>
 /// Sits directly on the OpenAI client: a reply the client cannot read (one <see cref="OpenAIReplyGuard"/> let pass,
 /// but the client still stumbles on: an unknown enum value, a wrong type deep inside) becomes an
-/// <see cref="UpstreamReplyException"/> instead of a raw .NET exception, and implausible usage counts become unknown.
+/// <see cref="UpstreamReplyException"/> instead of a raw .NET exception, implausible usage counts become unknown, and
+/// a registered secret (or a piece of one) echoed in the answer's text is masked.
 /// Owns the <see cref="HttpClient"/> the OpenAI client sends with.
 /// </summary>
 internal sealed class OpenAIReplyReader(IChatClient innerClient, string endpoint, HttpClient http) : DelegatingChatClient(innerClient)
@@ -29,6 +30,11 @@ internal sealed class OpenAIReplyReader(IChatClient innerClient, string endpoint
         if (response.Usage is { } usage)
         {
             response.Usage = Plausible(usage);
+        }
+
+        foreach (var message in response.Messages)
+        {
+            Scrub(message.Contents);
         }
 
         return response;
@@ -64,6 +70,7 @@ internal sealed class OpenAIReplyReader(IChatClient innerClient, string endpoint
                 }
 
                 var update = updates.Current;
+                Scrub(update.Contents);
                 for (var i = 0; i < update.Contents.Count; i++)
                 {
                     if (update.Contents[i] is UsageContent usage)
@@ -85,6 +92,18 @@ internal sealed class OpenAIReplyReader(IChatClient innerClient, string endpoint
         }
 
         base.Dispose(disposing);
+    }
+
+    /// <summary>A server echoing the key (or a piece of it) in its answer does not pass it on: it is masked.</summary>
+    private static void Scrub(IList<AIContent> contents)
+    {
+        foreach (var text in contents.OfType<TextContent>())
+        {
+            if (SecretRedactor.ContainsSecret(text.Text))
+            {
+                text.Text = SecretRedactor.Redact(text.Text);
+            }
+        }
     }
 
     /// <summary>Counts outside 0..<see cref="UsageBudgetChatClient.MaxTokensPerCall"/> become unknown.</summary>
