@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Compose.Models;
+using Compose.Runtime;
 
 namespace Compose.Tests.Models;
 
@@ -115,5 +116,20 @@ public sealed class SecretRedactorTests
         keys.ForEach(key => AssertNoFragment(redacted, key));
         Assert.Equal(1_000_000, plain.Length);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public void A_trace_sink_masks_secrets_by_default()
+    {
+        var key = MixedCaseKey();
+        SecretRedactor.Register(key);
+        using var text = new StringWriter();
+        using (var sink = new JsonlTraceSink(text))
+        {
+            sink.Write(new RunStarted("p", $"my key is {key.ToLowerInvariant()}, or {key[..9]}", 1) { QuestionId = "q" });
+        }
+
+        Assert.Contains("my key is ***, or ***", text.ToString(), StringComparison.Ordinal);
+        AssertNoFragment(text.ToString(), key);
     }
 }
