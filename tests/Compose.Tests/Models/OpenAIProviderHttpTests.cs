@@ -276,7 +276,7 @@ public sealed class OpenAIProviderHttpTests
 
         Assert.Equal(3, error.Attempts);
         Assert.Null(error.Status);
-        Assert.StartsWith($"local (http://127.0.0.1:{port}/v1): could not reach the server (network error", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"local (http://127.0.0.1:{port}/v1): could not reach the server (network error: connection refused)", error.Message, StringComparison.Ordinal);
         Assert.EndsWith("after 3 attempts; check base_url and that the server is running", error.Message, StringComparison.Ordinal);
     }
 

@@ -77,7 +77,7 @@ internal static class ModelCallFailure
         return null;
     }
 
-    /// <summary>A short, secret-free description for logs: <c>HTTP 429 Too Many Requests</c>, <c>timeout</c>, <c>network error (HttpRequestException)</c>.</summary>
+    /// <summary>A short, secret-free description for logs: <c>HTTP 429 Too Many Requests</c>, <c>timeout</c>, <c>network error: connection refused</c>.</summary>
     public static string Describe(Exception exception)
     {
         if (UpstreamReplyException.Find(exception) is { } reply)
@@ -93,10 +93,27 @@ internal static class ModelCallFailure
         return exception switch
         {
             TimeoutRejectedException or TimeoutException or OperationCanceledException => "timeout",
-            ClientResultException { InnerException: { } inner } => $"network error ({inner.GetType().Name})",
-            _ => $"network error ({exception.GetType().Name})",
+            ClientResultException { InnerException: { } inner } => $"network error: {NetworkProblem(inner)}",
+            _ => $"network error: {NetworkProblem(exception)}",
         };
     }
+
+    /// <summary>What went wrong on the network, in words rather than .NET type names.</summary>
+    private static string NetworkProblem(Exception exception) => exception switch
+    {
+        HttpRequestException e => e.HttpRequestError switch
+        {
+            HttpRequestError.NameResolutionError => "the host name could not be resolved",
+            HttpRequestError.SecureConnectionError => "the TLS connection failed",
+            HttpRequestError.ResponseEnded => "the connection closed before the response ended",
+            HttpRequestError.InvalidResponse => "the response was not valid HTTP",
+            HttpRequestError.ProxyTunnelError => "the proxy failed",
+            _ when e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused } => "connection refused",
+            _ => "the connection failed",
+        },
+        IOException => "the connection broke",
+        _ => "the connection failed",
+    };
 
     /// <summary>The <see cref="ModelCallException"/> for a call that failed for good.</summary>
     /// <param name="model">The model's name in the pipeline.</param>
