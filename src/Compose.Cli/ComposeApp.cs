@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Compose.Cli.Commands;
+using Compose.Models;
 
 namespace Compose.Cli;
 
@@ -60,7 +61,7 @@ public static class ComposeApp
         catch (Exception ex)
         {
             // A bug, not a user error: say so plainly, without a stack trace.
-            await console.Error.WriteLineAsync($"compose: internal error ({ex.GetType().Name}): {ex.Message}. Please report it with the command you ran.").ConfigureAwait(false);
+            await console.Error.WriteLineAsync($"compose: internal error ({ex.GetType().Name}): {SecretRedactor.Redact(ex.Message)}. Please report it with the command you ran.").ConfigureAwait(false);
             return ExitCodes.RunFailed;
         }
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Compose.Models;
 using Microsoft.AspNetCore.Http;
 
 namespace Compose.Serving;
@@ -15,7 +16,8 @@ public sealed record OpenAIError(int Status, string Message, string Type, string
     {
         ["error"] = new JsonObject
         {
-            ["message"] = Message,
+            // The last gate before an HTTP client: no registered secret, nor a piece of one, leaves in a message.
+            ["message"] = SecretRedactor.Redact(Message),
             ["type"] = Type,
             ["param"] = Param,
             ["code"] = Code,

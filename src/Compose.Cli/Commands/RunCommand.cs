@@ -186,7 +186,7 @@ internal static class RunCommand
             Interactive = InteractionSupport.No,
         });
         ansi.Profile.Width = 4096;
-        var status = result.Error is not null ? $"[red]failed:[/] {Markup.Escape(result.Error)}"
+        var status = result.Error is not null ? $"[red]failed:[/] {Markup.Escape(SecretRedactor.Redact(result.Error))}"
             : result.BudgetExhausted ? "[yellow]budget exhausted: best result so far[/]"
             : "[green]ok[/]";
         ansi.MarkupLine(string.Create(CultureInfo.InvariantCulture,
@@ -198,7 +198,7 @@ internal static class RunCommand
         answer = result.Answer,
         answer_candidate = result.AnswerCandidate?.Id,
         succeeded = result.Succeeded,
-        error = result.Error,
+        error = result.Error is null ? null : SecretRedactor.Redact(result.Error),
         budget_exhausted = result.BudgetExhausted,
         warnings = result.Warnings,
         layers_completed = result.LayersCompleted,

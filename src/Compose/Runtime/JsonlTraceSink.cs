@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Compose.Models;
 
 namespace Compose.Runtime;
 
@@ -28,13 +29,13 @@ public sealed class JsonlTraceSink : ITraceSink, IDisposable
         _ownsWriter = ownsWriter;
     }
 
-    /// <summary>Replaces known secrets in each line (e.g. API keys); identity by default.</summary>
-    public Func<string, string> Redact { get; init; } = static s => s;
+    /// <summary>Replaces known secrets in each line (e.g. API keys); by default <see cref="SecretRedactor.Redact(string)"/>.</summary>
+    public Func<string, string> Redact { get; init; } = SecretRedactor.Redact;
 
     public static JsonlTraceSink Create(string path, Func<string, string>? redact = null)
     {
         var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
-        return new JsonlTraceSink(new StreamWriter(stream) { AutoFlush = false }, ownsWriter: true) { Redact = redact ?? (static s => s) };
+        return new JsonlTraceSink(new StreamWriter(stream) { AutoFlush = false }, ownsWriter: true) { Redact = redact ?? SecretRedactor.Redact };
     }
 
     public void Write(TraceEvent traceEvent)

@@ -30,6 +30,57 @@ internal sealed record ServerReply
     /// <summary>Streaming only: abort the connection after this many content chunks.</summary>
     public int? AbortAfterChunks { get; init; }
 
+    /// <summary>Writes the whole response itself (status, headers, body), for hostile replies; the rest is ignored.</summary>
+    public Func<HttpResponse, CancellationToken, Task>? Custom { get; init; }
+
+    /// <summary>A reply with exactly this status, content type and body.</summary>
+    public static ServerReply Raw(int status, string? contentType, byte[] body) => new()
+    {
+        Custom = async (response, ct) =>
+        {
+            response.StatusCode = status;
+            if (contentType is not null)
+            {
+                response.ContentType = contentType;
+            }
+
+            await response.Body.WriteAsync(body, ct);
+        },
+    };
+
+    public static ServerReply Raw(int status, string? contentType, string body) => Raw(status, contentType, System.Text.Encoding.UTF8.GetBytes(body));
+
+    /// <summary>
+    /// A body of <paramref name="totalBytes"/> generated on the fly (never held in memory): <paramref name="prefix"/>,
+    /// then <paramref name="filler"/> repeated, written in 64 KiB pieces until the client stops reading.
+    /// </summary>
+    public static ServerReply Lazy(string contentType, string prefix, string filler, long totalBytes, bool declareLength = false) => new()
+    {
+        Custom = async (response, ct) =>
+        {
+            response.StatusCode = 200;
+            response.ContentType = contentType;
+            if (declareLength)
+            {
+                response.ContentLength = totalBytes;
+            }
+
+            var head = System.Text.Encoding.UTF8.GetBytes(prefix);
+            var unit = System.Text.Encoding.UTF8.GetBytes(filler);
+            var piece = new byte[64 * 1024 / unit.Length * unit.Length];
+            for (var i = 0; i < piece.Length; i += unit.Length)
+            {
+                unit.CopyTo(piece, i);
+            }
+
+            await response.Body.WriteAsync(head, ct);
+            for (var written = (long)head.Length; written < totalBytes; written += piece.Length)
+            {
+                await response.Body.WriteAsync(piece.AsMemory(0, (int)Math.Min(piece.Length, totalBytes - written)), ct);
+            }
+        },
+    };
+
     public static ServerReply Error(int status, string? retryAfter = null, string message = "something went wrong") =>
         new() { Status = status, RetryAfter = retryAfter, ErrorMessage = message };
 }
@@ -131,6 +182,12 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
                 await Task.Delay(reply.Delay, aborted);
             }
 
+            if (reply.Custom is not null)
+            {
+                await reply.Custom(context.Response, aborted);
+                return;
+            }
+
             if (reply.RetryAfter is not null)
             {
                 context.Response.Headers.RetryAfter = reply.RetryAfter;
@@ -155,6 +212,10 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
         catch (OperationCanceledException)
         {
             // The client gave up (timeout or cancellation).
+        }
+        catch (IOException)
+        {
+            // The client closed the connection in the middle of a (hostile) body.
         }
     }
 

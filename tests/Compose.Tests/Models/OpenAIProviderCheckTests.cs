@@ -144,4 +144,40 @@ public sealed class OpenAIProviderCheckTests
 
     private static ModelSpec ServerLessSpec(params (string Key, string Value)[] extra) =>
         Spec("gpt", [("model", "m"), ("base_url", "http://127.0.0.1:1/v1"), .. extra]);
+
+    [Theory]
+    [InlineData("lots")]
+    [InlineData("0")]
+    [InlineData("1023")]
+    [InlineData("2GiB")]
+    [InlineData("-5")]
+    [InlineData("1.5MiB")]
+    [InlineData("99999999999999999999")]
+    [InlineData("12 TB")]
+    public void Max_response_bytes_must_be_a_size_from_1KiB_to_1GiB(string value)
+    {
+        var diagnostic = Assert.Single(Check(Spec("gpt", ("model", "m"), ("max_response_bytes", value))), d => d.IsError);
+
+        Assert.Equal("CMP380", diagnostic.Code);
+        Assert.True(diagnostic.IsError);
+        Assert.Equal(new SourceLocation(SourceFile, 4, 7 + "max_response_bytes".Length), diagnostic.Location);
+        Assert.Contains("max_response_bytes", diagnostic.Message, StringComparison.Ordinal);
+        Assert.Contains("64MiB", diagnostic.Hint, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1024", 1024L)]
+    [InlineData("64KiB", 64L * 1024)]
+    [InlineData("64kb", 64L * 1024)]
+    [InlineData("8 MiB", 8L * 1024 * 1024)]
+    [InlineData("1G", 1024L * 1024 * 1024)]
+    public void Max_response_bytes_takes_bytes_or_binary_units(string value, long bytes)
+    {
+        var spec = Spec("gpt", ("model", "m"), ("base_url", "http://127.0.0.1:8080/v1"), ("max_response_bytes", value));
+
+        var options = OpenAIModelProvider.ReadOptions(spec, Context());
+
+        Assert.Equal(bytes, options.MaxResponseBytes);
+        Assert.Equal(32L * 1024 * 1024, OpenAIModelProvider.ReadOptions(Spec("gpt", ("model", "m"), ("base_url", "http://127.0.0.1:8080/v1")), Context()).MaxResponseBytes);
+    }
 }

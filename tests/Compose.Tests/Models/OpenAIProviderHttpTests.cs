@@ -113,7 +113,9 @@ public sealed class OpenAIProviderHttpTests
 
         var error = await Assert.ThrowsAsync<ModelCallException>(() => client.GetResponseAsync(Question));
 
-        Assert.Equal("gpt: HTTP 429 Too Many Requests after 4 attempts; lower concurrency or raise max_retries", error.Message);
+        Assert.Equal(
+            $"gpt ({Endpoint(server)}): HTTP 429 Too Many Requests after 4 attempts: something went wrong; lower concurrency or raise max_retries",
+            error.Message);
         Assert.Equal("gpt", error.ModelName);
         Assert.Equal(429, error.Status);
         Assert.Equal(4, error.Attempts);
@@ -132,7 +134,7 @@ public sealed class OpenAIProviderHttpTests
         Assert.Equal(2, error.Attempts);
         Assert.Equal(503, error.Status);
         Assert.Equal(2, server.Requests.Count);
-        Assert.StartsWith("gpt: HTTP 503 Service Unavailable after 2 attempts;", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"gpt ({Endpoint(server)}): HTTP 503 Service Unavailable after 2 attempts: something went wrong;", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -151,7 +153,7 @@ public sealed class OpenAIProviderHttpTests
         Assert.Equal(2, error.Attempts);
         Assert.Equal(2, server.Requests.Count);
         Assert.Equal(
-            "gpt: no response within 0.2 s after 2 attempts; raise timeout_seconds or use a faster or less loaded server",
+            $"gpt ({Endpoint(server)}): no response within 0.2 s after 2 attempts; raise timeout_seconds or use a faster or less loaded server",
             error.Message);
     }
 
@@ -235,7 +237,7 @@ public sealed class OpenAIProviderHttpTests
 
         Assert.Equal(2, error.Attempts);
         Assert.Equal(2, server.Requests.Count);
-        Assert.StartsWith("gpt: no response within 0.2 s after 2 attempts", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"gpt ({Endpoint(server)}): no response within 0.2 s after 2 attempts", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -274,7 +276,7 @@ public sealed class OpenAIProviderHttpTests
 
         Assert.Equal(3, error.Attempts);
         Assert.Null(error.Status);
-        Assert.StartsWith("local: could not reach the server (network error", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"local (http://127.0.0.1:{port}/v1): could not reach the server (network error: connection refused)", error.Message, StringComparison.Ordinal);
         Assert.EndsWith("after 3 attempts; check base_url and that the server is running", error.Message, StringComparison.Ordinal);
     }
 
@@ -302,4 +304,6 @@ public sealed class OpenAIProviderHttpTests
         Assert.True(diagnostic.IsError);
         Assert.Contains(KeyVariable, diagnostic.Message, StringComparison.Ordinal);
     }
+
+    private static string Endpoint(FakeOpenAIServer server) => server.BaseUrl.ToString().TrimEnd('/');
 }

@@ -89,6 +89,7 @@ public sealed class SecretLeakTests
         Assert.Equal("key=*** and again ***", SecretRedactor.Redact($"key={key} and again {key}"));
         Assert.True(SecretRedactor.ContainsSecret($"x{key}x"));
         Assert.Equal("abc is too short to be a secret", SecretRedactor.Redact("abc is too short to be a secret"));
+        Assert.Equal("prefix *** suffix", SecretRedactor.Redact($"prefix {key.ToUpperInvariant()} suffix"));
         Assert.False(SecretRedactor.ContainsSecret("nothing here"));
     }
 }

@@ -1,7 +1,6 @@
 using System.ClientModel;
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
 using Polly.Timeout;
 
 namespace Compose.Models.Middleware;
@@ -12,20 +11,22 @@ namespace Compose.Models.Middleware;
 /// </summary>
 internal static class ModelCallFailure
 {
-    private const int MaxServerMessageLength = 300;
-
     /// <summary>True for a failure that belongs to the model call (HTTP, network, timeout), not to a bug or the caller's cancellation.</summary>
     public static bool IsCallFailure(Exception exception, CancellationToken callerToken) => exception switch
     {
+        _ when UpstreamReplyException.Find(exception) is not null => true,
         OperationCanceledException => !callerToken.IsCancellationRequested,
         ClientResultException or HttpRequestException or IOException or TimeoutException or TimeoutRejectedException => true,
         _ => false,
     };
 
-    /// <summary>True when another attempt may succeed: 408, 429, 500, 502, 503, 504, timeouts and network errors.</summary>
+    /// <summary>
+    /// True when another attempt may succeed: 408, 429, 500, 502, 503, 504, timeouts and network errors.
+    /// Never for an unusable reply (<see cref="UpstreamReplyException"/>): the server would likely send it again.
+    /// </summary>
     public static bool IsTransient(Exception exception, CancellationToken callerToken)
     {
-        if (callerToken.IsCancellationRequested || !IsCallFailure(exception, callerToken))
+        if (callerToken.IsCancellationRequested || !IsCallFailure(exception, callerToken) || UpstreamReplyException.Find(exception) is not null)
         {
             return false;
         }
@@ -39,6 +40,7 @@ internal static class ModelCallFailure
     /// <summary>The HTTP status of the failure, or null when no response came (network error, timeout).</summary>
     public static int? GetStatus(Exception exception) => exception switch
     {
+        _ when UpstreamReplyException.Find(exception) is { } reply => reply.Status,
         ClientResultException { Status: > 0 } e => e.Status,
         HttpRequestException { StatusCode: { } code } => (int)code,
         _ => null,
@@ -75,9 +77,14 @@ internal static class ModelCallFailure
         return null;
     }
 
-    /// <summary>A short, secret-free description for logs: <c>HTTP 429 Too Many Requests</c>, <c>timeout</c>, <c>network error (HttpRequestException)</c>.</summary>
+    /// <summary>A short, secret-free description for logs: <c>HTTP 429 Too Many Requests</c>, <c>timeout</c>, <c>network error: connection refused</c>.</summary>
     public static string Describe(Exception exception)
     {
+        if (UpstreamReplyException.Find(exception) is { } reply)
+        {
+            return $"unusable reply: {reply.Problem}";
+        }
+
         if (GetStatus(exception) is { } status)
         {
             return $"HTTP {status} {ReasonPhrase(status)}".TrimEnd();
@@ -86,18 +93,50 @@ internal static class ModelCallFailure
         return exception switch
         {
             TimeoutRejectedException or TimeoutException or OperationCanceledException => "timeout",
-            ClientResultException { InnerException: { } inner } => $"network error ({inner.GetType().Name})",
-            _ => $"network error ({exception.GetType().Name})",
+            ClientResultException { InnerException: { } inner } => $"network error: {NetworkProblem(inner)}",
+            _ => $"network error: {NetworkProblem(exception)}",
         };
     }
 
+    /// <summary>What went wrong on the network, in words rather than .NET type names.</summary>
+    private static string NetworkProblem(Exception exception) => exception switch
+    {
+        HttpRequestException e => e.HttpRequestError switch
+        {
+            HttpRequestError.NameResolutionError => "the host name could not be resolved",
+            HttpRequestError.SecureConnectionError => "the TLS connection failed",
+            HttpRequestError.ResponseEnded => "the connection closed before the response ended",
+            HttpRequestError.InvalidResponse => "the response was not valid HTTP",
+            HttpRequestError.ProxyTunnelError => "the proxy failed",
+            _ when e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused } => "connection refused",
+            _ => "the connection failed",
+        },
+        IOException => "the connection broke",
+        _ => "the connection failed",
+    };
+
     /// <summary>The <see cref="ModelCallException"/> for a call that failed for good.</summary>
-    public static ModelCallException ToException(string model, Exception exception, int attempts, RetryOptions options, bool midStream = false)
+    /// <param name="model">The model's name in the pipeline.</param>
+    /// <param name="exception">The last failure.</param>
+    /// <param name="attempts">How many attempts were made.</param>
+    /// <param name="options">The retry options (for the timeout in messages).</param>
+    /// <param name="midStream">True when a stream broke after its first update.</param>
+    /// <param name="endpoint">The server's address as shown (<see cref="UpstreamText.Endpoint"/>), named after the model; null: none.</param>
+    public static ModelCallException ToException(
+        string model, Exception exception, int attempts, RetryOptions options, bool midStream = false, string? endpoint = null)
     {
         var status = GetStatus(exception);
         var tries = attempts == 1 ? "1 attempt" : $"{attempts} attempts";
+        var reply = UpstreamReplyException.Find(exception);
+        var modelName = model;
+        endpoint ??= reply?.Endpoint;
+        model = endpoint is null ? model : $"{model} ({endpoint})";
         string message;
-        if (midStream)
+        if (reply is not null)
+        {
+            message = $"{model}: {reply.Message}";
+        }
+        else if (midStream)
         {
             message = $"{model}: the response stream broke off ({Describe(exception)}); streams are not retried once text has arrived, try again";
         }
@@ -106,11 +145,12 @@ internal static class ModelCallFailure
             var http = $"HTTP {code} {ReasonPhrase(code)}".TrimEnd();
             message = code switch
             {
-                429 => $"{model}: {http} after {tries}; lower concurrency or raise max_retries",
-                408 => $"{model}: {http} after {tries}; raise timeout_seconds or use a less loaded server",
-                >= 500 when IsTransientStatus(code) => $"{model}: {http} after {tries}; the server is failing, try again later or raise max_retries",
+                429 => $"{model}: {http} after {tries}{ServerMessage(exception)}; lower concurrency or raise max_retries",
+                408 => $"{model}: {http} after {tries}{ServerMessage(exception)}; raise timeout_seconds or use a less loaded server",
+                >= 500 when IsTransientStatus(code) => $"{model}: {http} after {tries}{ServerMessage(exception)}; the server is failing, try again later or raise max_retries",
                 401 or 403 => $"{model}: {http} (not retried){ServerMessage(exception)}; check that the environment variable named by api_key_env holds a valid key for this server",
                 404 => $"{model}: {http} (not retried){ServerMessage(exception)}; check base_url (it usually ends in /v1) and the model name",
+                >= 300 and < 400 => $"{model}: {http} (not retried); the server redirects elsewhere (for example from http to https): write the final address as base_url",
                 _ when code >= 500 => $"{model}: {http} (not retried){ServerMessage(exception)}; the server failed on this request, check its logs",
                 _ => $"{model}: {http} (not retried){ServerMessage(exception)}; check the model options (temperature, max_tokens, stop, ...) this server accepts",
             };
@@ -128,7 +168,7 @@ internal static class ModelCallFailure
 
         // Keep the original for debugging unless something in it (a response body echoing the key) is secret.
         var inner = SecretRedactor.ContainsSecret(exception.ToString()) ? null : exception;
-        return new ModelCallException(model, status, attempts, message, inner);
+        return new ModelCallException(modelName, status, attempts, message, inner);
     }
 
     public static string ReasonPhrase(int status)
@@ -140,7 +180,7 @@ internal static class ModelCallFailure
     private static string FormatSeconds(TimeSpan timeout) =>
         timeout == Timeout.InfiniteTimeSpan ? "the time allowed" : $"{timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s";
 
-    /// <summary>The server's own error message (<c>{"error":{"message":...}}</c>), redacted and shortened, as <c>: text</c>.</summary>
+    /// <summary>The server's own error message (<c>{"error":{"message":...}}</c>, or a short text body), redacted and shortened, as <c>: text</c>.</summary>
     private static string ServerMessage(Exception exception)
     {
         if (exception is not ClientResultException e || e.GetRawResponse() is not { } response)
@@ -150,25 +190,12 @@ internal static class ModelCallFailure
 
         try
         {
-            using var document = JsonDocument.Parse(response.Content.ToMemory());
-            var root = document.RootElement;
-            var error = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var inner) ? inner : root;
-            string? text = error.ValueKind switch
-            {
-                JsonValueKind.String => error.GetString(),
-                JsonValueKind.Object when error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String => m.GetString(),
-                _ => null,
-            };
-            if (string.IsNullOrWhiteSpace(text))
-            {
-                return "";
-            }
-
-            text = SecretRedactor.Redact(text.ReplaceLineEndings(" ").Trim());
-            return text.Length > MaxServerMessageLength ? $": {text[..MaxServerMessageLength]}..." : $": {text}";
+            response.Headers.TryGetValue("Content-Type", out var mediaType);
+            return UpstreamText.ErrorMessage(response.Content.ToMemory().Span, mediaType) is { } text ? $": {text}" : "";
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
+        catch (InvalidOperationException)
         {
+            // The body was not buffered.
             return "";
         }
     }

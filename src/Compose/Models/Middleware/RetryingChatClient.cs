@@ -13,12 +13,13 @@ namespace Compose.Models.Middleware;
 /// timeouts, network errors) with exponential backoff and jitter, honouring the server's <c>Retry-After</c>
 /// (capped at <see cref="RetryOptions.MaxDelay"/>). Never retries other 4xx statuses or a call the caller
 /// cancelled. A stream is retried only until its first update arrived. A call that fails for good ends in a
-/// <see cref="ModelCallException"/> whose message says what to do. Logs each retry without secrets.
+/// <see cref="ModelCallException"/> whose message names the model and its endpoint and says what to do. Logs each retry without secrets.
 /// </summary>
 public sealed partial class RetryingChatClient : DelegatingChatClient
 {
     private readonly RetryOptions _options;
     private readonly string _modelName;
+    private readonly string? _endpoint;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly ResiliencePipeline _pipeline;
@@ -40,7 +41,9 @@ public sealed partial class RetryingChatClient : DelegatingChatClient
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxRetries);
         _options = options;
-        _modelName = modelName ?? innerClient.GetService<ChatClientMetadata>()?.DefaultModelId ?? "model";
+        var metadata = innerClient.GetService<ChatClientMetadata>();
+        _modelName = modelName ?? metadata?.DefaultModelId ?? "model";
+        _endpoint = metadata?.ProviderUri is { } uri ? UpstreamText.Endpoint(uri) : null;
         _logger = logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
         _pipeline = BuildPipeline(withTimeout: true);
@@ -68,7 +71,7 @@ public sealed partial class RetryingChatClient : DelegatingChatClient
         }
         catch (Exception ex) when (ModelCallFailure.IsCallFailure(ex, cancellationToken))
         {
-            throw ModelCallFailure.ToException(_modelName, ex, attempts, _options);
+            throw ModelCallFailure.ToException(_modelName, ex, attempts, _options, endpoint: _endpoint);
         }
     }
 
@@ -92,7 +95,7 @@ public sealed partial class RetryingChatClient : DelegatingChatClient
         }
         catch (Exception ex) when (ModelCallFailure.IsCallFailure(ex, cancellationToken))
         {
-            throw ModelCallFailure.ToException(_modelName, ex, attempts, _options);
+            throw ModelCallFailure.ToException(_modelName, ex, attempts, _options, endpoint: _endpoint);
         }
 
         await using (start.ConfigureAwait(false))
@@ -107,7 +110,7 @@ public sealed partial class RetryingChatClient : DelegatingChatClient
                 }
                 catch (Exception ex) when (ModelCallFailure.IsCallFailure(ex, cancellationToken))
                 {
-                    throw ModelCallFailure.ToException(_modelName, ex, attempts, _options, midStream: true);
+                    throw ModelCallFailure.ToException(_modelName, ex, attempts, _options, midStream: true, endpoint: _endpoint);
                 }
             }
         }

@@ -65,6 +65,8 @@ public sealed class SecretScrubbingChatClient(IChatClient innerClient) : Delegat
         var message = SecretRedactor.Redact(exception.Message);
         return exception switch
         {
+            UpstreamReplyException e => new UpstreamReplyException(
+                e.Endpoint, e.Problem, e.Advice, e.UpstreamMessage, e.Status, SecretRedactor.ContainsSecret(e.InnerException?.ToString()) ? null : e.InnerException),
             ClientResultException e => new ClientResultException(message, e.GetRawResponse()),
             HttpRequestException e => new HttpRequestException(e.HttpRequestError, message, null, e.StatusCode),
             OperationCanceledException e => new OperationCanceledException(message, e.CancellationToken),

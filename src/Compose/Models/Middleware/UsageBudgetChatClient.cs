@@ -27,6 +27,15 @@ public sealed class UsageBudgetChatClient(IChatClient inner, string modelName) :
         return capped;
     }
 
+    /// <summary>
+    /// More tokens than any one call can use. A count reported above it (or below 0) is an upstream's mistake and
+    /// counts as 0 (unknown), so that usage can never make the budget negative or overflow it.
+    /// </summary>
+    public const long MaxTokensPerCall = 100_000_000;
+
+    /// <summary>A reported token count as the budget takes it: 0 when unknown, negative or implausibly large.</summary>
+    public static long Plausible(long? count) => count is >= 0 and <= MaxTokensPerCall ? count.Value : 0;
+
     public override async Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -48,7 +57,7 @@ public sealed class UsageBudgetChatClient(IChatClient inner, string modelName) :
             throw;
         }
 
-        budget.Record(modelName, response.Usage?.InputTokenCount ?? 0, response.Usage?.OutputTokenCount ?? 0);
+        budget.Record(modelName, Plausible(response.Usage?.InputTokenCount), Plausible(response.Usage?.OutputTokenCount));
         return response;
     }
 
@@ -69,8 +78,8 @@ public sealed class UsageBudgetChatClient(IChatClient inner, string modelName) :
             {
                 foreach (var usage in update.Contents.OfType<UsageContent>())
                 {
-                    input += usage.Details.InputTokenCount ?? 0;
-                    output += usage.Details.OutputTokenCount ?? 0;
+                    input = Math.Min(input + Plausible(usage.Details.InputTokenCount), MaxTokensPerCall);
+                    output = Math.Min(output + Plausible(usage.Details.OutputTokenCount), MaxTokensPerCall);
                 }
 
                 yield return update;

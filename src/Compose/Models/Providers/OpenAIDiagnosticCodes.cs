@@ -32,4 +32,7 @@ public static class OpenAIDiagnosticCodes
 
     /// <summary><c>max_tokens_field</c> is neither <c>max_tokens</c> nor <c>max_completion_tokens</c>.</summary>
     public const string InvalidMaxTokensField = "CMP359";
+
+    /// <summary><c>max_response_bytes</c> is not a size from 1 KiB to 1 GiB.</summary>
+    public const string InvalidMaxResponseBytes = "CMP380";
 }

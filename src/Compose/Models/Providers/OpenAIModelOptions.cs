@@ -4,7 +4,8 @@ namespace Compose.Models.Providers;
 
 /// <summary>
 /// The options of an <c>openai</c> model, read and checked from its <see cref="ModelSpec"/>:
-/// <c>model</c>, <c>base_url</c>, <c>api_key_env</c>, <c>timeout_seconds</c>, <c>max_retries</c>, <c>organization</c>.
+/// <c>model</c>, <c>base_url</c>, <c>api_key_env</c>, <c>timeout_seconds</c>, <c>max_retries</c>, <c>organization</c>,
+/// <c>max_tokens_field</c>, <c>max_response_bytes</c>.
 /// </summary>
 public sealed record OpenAIModelOptions
 {
@@ -37,6 +38,22 @@ public sealed record OpenAIModelOptions
     public const string MaxCompletionTokens = "max_completion_tokens";
 
     public const string MaxTokens = "max_tokens";
+
+    /// <summary>
+    /// The default bound on one response body, streamed or not: 32 MiB. A non-streamed reply of 128k tokens is about
+    /// 0.5 to 3 MB of JSON; a streamed one carries some 200 bytes of chunk JSON per token, so 32 MiB holds about
+    /// 150k streamed tokens.
+    /// </summary>
+    public const long DefaultMaxResponseBytes = 32L * 1024 * 1024;
+
+    /// <summary>The smallest <c>max_response_bytes</c> accepted (1 KiB).</summary>
+    public const long MinMaxResponseBytes = 1024;
+
+    /// <summary>The largest <c>max_response_bytes</c> accepted (1 GiB).</summary>
+    public const long MaxMaxResponseBytes = 1024L * 1024 * 1024;
+
+    /// <summary>The most bytes one response body may have (<c>max_response_bytes</c>); more ends the call with an error.</summary>
+    public long MaxResponseBytes { get; init; } = DefaultMaxResponseBytes;
 
     /// <summary>The OpenAI organization id (<c>organization</c>), if any.</summary>
     public string? Organization { get; init; }

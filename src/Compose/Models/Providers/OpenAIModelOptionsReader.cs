@@ -11,7 +11,7 @@ internal static partial class OpenAIModelOptionsReader
     public const int MaxRetriesLimit = 10;
 
     private static readonly ImmutableArray<string> s_options =
-        ["model", "base_url", "api_key_env", "timeout_seconds", "max_retries", "organization", "max_tokens_field"];
+        ["model", "base_url", "api_key_env", "timeout_seconds", "max_retries", "organization", "max_tokens_field", "max_response_bytes"];
 
     /// <summary>Keys of the model entry the language itself reads; accepted if they reach the provider.</summary>
     private static readonly ImmutableArray<string> s_languageKeys = ["provider", "concurrency"];
@@ -32,6 +32,7 @@ internal static partial class OpenAIModelOptionsReader
         var timeout = TimeSpan.FromSeconds(100);
         var maxRetries = 3;
         string? maxTokensField = null;
+        var maxResponseBytes = OpenAIModelOptions.DefaultMaxResponseBytes;
         var apiKeyEnvLocation = spec.Location;
 
         foreach (var entry in spec.Options.Entries)
@@ -154,6 +155,22 @@ internal static partial class OpenAIModelOptionsReader
                     }
 
                     break;
+                case "max_response_bytes":
+                    if (ParseBytes(value) is { } bytes
+                        && bytes is >= OpenAIModelOptions.MinMaxResponseBytes and <= OpenAIModelOptions.MaxMaxResponseBytes)
+                    {
+                        maxResponseBytes = bytes;
+                    }
+                    else
+                    {
+                        diagnostics.Add(Diagnostic.Error(
+                            OpenAIDiagnosticCodes.InvalidMaxResponseBytes,
+                            scalar.Location,
+                            $"model '{spec.Name}': max_response_bytes '{Shorten(value)}' is not a size from 1KiB to 1GiB",
+                            "a number of bytes, or with KiB, MiB or GiB: for example max_response_bytes: 64MiB (the default is 32MiB)"));
+                    }
+
+                    break;
                 case "max_retries":
                     if (int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var retries)
                         && retries is >= 0 and <= MaxRetriesLimit)
@@ -208,6 +225,7 @@ internal static partial class OpenAIModelOptionsReader
             Timeout = timeout,
             MaxRetries = maxRetries,
             Organization = organization,
+            MaxResponseBytes = maxResponseBytes,
             MaxTokensField = maxTokensField
                 ?? (IsOfficial(baseUrl) ? OpenAIModelOptions.MaxCompletionTokens : OpenAIModelOptions.MaxTokens),
         };
@@ -240,6 +258,20 @@ internal static partial class OpenAIModelOptionsReader
         return (classes >= 3 && !value.Contains('_', StringComparison.Ordinal)) || (!EnvironmentName().IsMatch(value) && !value.Contains("://", StringComparison.Ordinal));
     }
 
+    /// <summary>A size in bytes: digits, optionally followed by KiB, MiB or GiB (also K/KB, M/MB, G/GB, all binary); null if not one.</summary>
+    internal static long? ParseBytes(string value)
+    {
+        var match = ByteSize().Match(value);
+        if (!match.Success || !long.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+        {
+            return null;
+        }
+
+        var unit = match.Groups[2].Value.ToUpperInvariant();
+        long multiplier = unit.Length == 0 ? 1 : unit[0] switch { 'K' => 1024, 'M' => 1024 * 1024, _ => 1024 * 1024 * 1024 };
+        return number <= long.MaxValue / multiplier ? number * multiplier : null;
+    }
+
     private static bool IsOfficial(Uri url) => url.Host.Equals("api.openai.com", StringComparison.OrdinalIgnoreCase);
 
     private static Uri? ParseBaseUrl(string value) =>
@@ -259,6 +291,9 @@ internal static partial class OpenAIModelOptionsReader
 
     /// <summary>Values in messages are shortened so a long secret pasted in the wrong place is not repeated whole.</summary>
     private static string Shorten(string value) => value.Length <= 40 ? value : $"{value[..12]}...";
+
+    [GeneratedRegex(@"^([0-9]{1,19})\s*((?:[KMG](?:i?B)?)?)$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex ByteSize();
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.CultureInvariant)]
     private static partial Regex EnvironmentName();

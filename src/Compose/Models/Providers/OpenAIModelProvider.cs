@@ -62,8 +62,8 @@ public sealed class OpenAIModelProvider(OpenAIProviderOptions? options = null) :
     }
 
     /// <summary>
-    /// The bare OpenAI client for the model: one HTTP request per call, no retries, exceptions scrubbed of the key
-    /// (<see cref="SecretScrubbingChatClient"/>).
+    /// The bare OpenAI client for the model: one HTTP request per call, no retries, every reply bounded and checked
+    /// (<see cref="OpenAIReplyGuard"/>), exceptions scrubbed of the key (<see cref="SecretScrubbingChatClient"/>).
     /// </summary>
     public static IChatClient CreateUnwrapped(ModelSpec spec, OpenAIModelOptions model, ModelProviderContext context)
     {
@@ -86,11 +86,24 @@ public sealed class OpenAIModelProvider(OpenAIProviderOptions? options = null) :
             SecretRedactor.Register(key);
         }
 
+        // Every response body passes the guard: bounded to max_response_bytes, checked before the client reads it.
+        var endpoint = UpstreamText.Endpoint(model.BaseUrl);
+        var http = new HttpClient(new OpenAIReplyGuard(endpoint, model.MaxResponseBytes)
+        {
+            // No redirects (a key must not follow one elsewhere) and no cookies, as the OpenAI client's own transport.
+            InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false },
+        })
+        {
+            // The client's NetworkTimeout and the retry's timeout bound each attempt.
+            Timeout = System.Threading.Timeout.InfiniteTimeSpan,
+        };
+
         var clientOptions = new OpenAIClientOptions
         {
             Endpoint = model.BaseUrl,
             OrganizationId = model.Organization,
             NetworkTimeout = model.Timeout,
+            Transport = new HttpClientPipelineTransport(http),
 
             // Ours retry (RetryingChatClient): logged, bounded, and honest about attempts.
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
@@ -104,7 +117,8 @@ public sealed class OpenAIModelProvider(OpenAIProviderOptions? options = null) :
             .GetChatClient(model.Model)
             .AsIChatClient();
 
-        // Innermost: no exception carrying the key (a server may echo it) reaches logging or telemetry.
-        return new SecretScrubbingChatClient(client);
+        // Innermost: a reply the client cannot read becomes an UpstreamReplyException, and no exception carrying
+        // the key (a server may echo it) reaches logging or telemetry.
+        return new SecretScrubbingChatClient(new OpenAIReplyReader(client, endpoint, http));
     }
 }
