@@ -38,7 +38,7 @@ public static class SearchRunner
                 {
                     throw new DiagnosticException([Diagnostic.Error(SearchDiagnosticCodes.StudyMismatch, new SourceLocation(store!.Path, 0, 0),
                         $"trial {number} in the study is {earlier.Architecture.Key} at {earlier.Fidelity} items, but the optimizer now proposes {trial.Architecture.Key} at {trial.Fidelity}",
-                        "The space, models or evaluation changed since the study started: give another --study file.")]);
+                        "The space, its models or --trials (successive halving plans by it) changed since the study started: give --out another folder, or pass --fresh to start a new study there.")]);
                 }
 
                 if (earlier.Status == TrialStatus.Done)

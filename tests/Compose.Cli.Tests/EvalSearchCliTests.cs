@@ -29,6 +29,62 @@ public sealed class EvalSearchCliTests : IDisposable
     }
 
     [Fact]
+    public async Task A_smaller_limit_after_a_larger_one_reports_only_the_first_items()
+    {
+        string[] Args(string limit) => ["eval", Repo.Path("pipelines", "self-consistency.yaml"), Repo.Path("pipelines", "single-call.yaml"), "--models", Repo.ScriptedModels, "--benchmark", Bench, "--out", _dir, "--compare", "--limit", limit];
+        var all = await Cli.InProcess(Args("10"));
+        Assert.True(all.ExitCode == 0, all.All);
+        Assert.Contains("| self-consistency |    10 |", all.Out, StringComparison.Ordinal);
+
+        var fewer = await Cli.InProcess(Args("4"));
+        Assert.True(fewer.ExitCode == 0, fewer.All);
+        Assert.Contains("| self-consistency |     4 |", fewer.Out, StringComparison.Ordinal);
+        Assert.Contains("| single-call      |     4 |", fewer.Out, StringComparison.Ordinal);
+        Assert.Contains("paired test (exact McNemar) on 4 items", fewer.Out, StringComparison.Ordinal);
+        Assert.Contains("(4 items resumed)", fewer.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Running_a_search_again_resumes_or_extends_it_and_best_yaml_runs_on_its_own()
+    {
+        var outDir = Path.Combine(_dir, "again");
+        string[] Args(string trials, params string[] more) => ["search", Space, "--benchmark", Bench, "--trials", trials, "--limit", "4", "--optimizer", "random", "--out", outDir, .. more];
+
+        var first = await Cli.Process(Args("3"));
+        Assert.True(first.ExitCode == 0, first.All);
+        var same = await Cli.Process(Args("3"));
+        Assert.True(same.ExitCode == 0, same.All);
+        Assert.Contains("3 reused from the study", same.Out, StringComparison.Ordinal);
+        var more = await Cli.Process(Args("5"));
+        Assert.True(more.ExitCode == 0, more.All);
+        Assert.Contains("5 trials", more.Out, StringComparison.Ordinal);
+        Assert.Contains("3 reused from the study", more.Out, StringComparison.Ordinal);
+
+        var other = await Cli.Process(Args("5", "--seed", "9"));
+        Assert.Equal(2, other.ExitCode);
+        Assert.Contains("CMP860", other.Error, StringComparison.Ordinal);
+        Assert.Contains("(seed)", other.Error, StringComparison.Ordinal);
+        foreach (var option in System.Text.RegularExpressions.Regex.Matches(other.Error, @"--[a-z-]+").Select(m => m.Value))
+        {
+            Assert.Contains(option, (await Cli.Process(["search", "--help"])).Out, StringComparison.Ordinal); // every option a hint names exists
+        }
+
+        var fresh = await Cli.Process(Args("2", "--seed", "9", "--fresh"));
+        Assert.True(fresh.ExitCode == 0, fresh.All);
+        Assert.Contains("0 reused from the study", fresh.Out, StringComparison.Ordinal);
+
+        var best = Path.Combine(outDir, "best.yaml");
+        var validate = await Cli.Process(["validate", best], workingDirectory: Path.GetTempPath());
+        Assert.True(validate.ExitCode == 0, validate.All);
+        Assert.DoesNotContain("warning", validate.All, StringComparison.Ordinal);
+        var schema = File.ReadLines(best).First();
+        Assert.StartsWith("# yaml-language-server: $schema=", schema, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.GetFullPath(schema.Split('=')[1], outDir)), schema);
+        var run = await Cli.Process(["run", best, "--input", "What is 6*7?"], workingDirectory: Path.GetTempPath());
+        Assert.True(run.ExitCode == 0, run.All);
+    }
+
+    [Fact]
     public async Task Search_killed_at_random_moments_resumes_to_the_same_trials_with_none_paid_twice()
     {
         string[] Args(string outDir, bool resume) =>

@@ -32,12 +32,13 @@ internal static class SearchCommand
         var limit = new Option<int?>("--limit") { Description = "Use only the first N benchmark items (the full fidelity)." };
         var scorer = new Option<string>("--scorer") { Description = "How answers are scored (see compose eval).", DefaultValueFactory = _ => "math" };
         var output = new Option<string?>("--out") { Description = "Folder for the study, cache, best pipeline and report (default .compose/search/SPACE)." };
-        var resume = new Option<bool>("--resume") { Description = "Continue the study in the output folder: finished trials are kept, an interrupted one is run again." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the study in the output folder (what running the same command again does anyway): finished trials are kept, an interrupted one is run again, a larger --trials extends it." };
+        var fresh = new Option<bool>("--fresh") { Description = "Start a new study in the output folder, deleting the one there (the response cache is kept)." };
         var noCache = new Option<bool>("--no-cache") { Description = "Do not use the response cache." };
         var scorerTimeout = EvalCommand.ScorerTimeoutOption();
         var command = new Command("search", "Search a space of architectures for the most accurate one within a per-question budget.")
         {
-            file, benchmark, trials, optimizer, seed, limit, scorer, scorerTimeout, output, resume, noCache,
+            file, benchmark, trials, optimizer, seed, limit, scorer, scorerTimeout, output, resume, fresh, noCache,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -96,13 +97,13 @@ internal static class SearchCommand
                     throw StudyUnreadable(studyPath, "the study path is a folder, not a SQLite file");
                 }
 
-                if (File.Exists(studyPath) && !parse.GetValue(resume))
+                if (parse.GetValue(fresh) && File.Exists(studyPath))
                 {
-                    using var existing = StudyStore.Open(studyPath);
-                    if (existing.Trials().Length > 0)
+                    Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                    File.Delete(studyPath);
+                    foreach (var extra in new[] { "-wal", "-shm", "-journal" }.Select(x => studyPath + x).Where(File.Exists))
                     {
-                        await console.Error.WriteLineAsync($"{studyPath}: error {SearchDiagnosticCodes.StudyMismatch}: a study already exists here\n  hint: pass --resume to continue it, or --out another folder.").ConfigureAwait(false);
-                        return ExitCodes.BadInput;
+                        File.Delete(extra);
                     }
                 }
 
@@ -126,7 +127,6 @@ internal static class SearchCommand
                     ["benchmark"] = Path.GetFullPath(benchmarkPath),
                     ["optimizer"] = chosen.Name,
                     ["seed"] = parse.GetValue(seed).ToString(CultureInfo.InvariantCulture),
-                    ["trials"] = parse.GetValue(trials).ToString(CultureInfo.InvariantCulture),
                     ["fidelity"] = fullFidelity.ToString(CultureInfo.InvariantCulture),
                     ["scorer"] = parse.GetValue(scorer)!,
                 });
@@ -135,8 +135,9 @@ internal static class SearchCommand
                 var result = await SearchRunner.RunAsync(chosen, context, evaluator, store, new TrialPrinter(console), ct).ConfigureAwait(false);
                 if (result.Best is { } best)
                 {
-                    var header = $"# Found by compose search (space '{space.Name}', {chosen.Name}, seed {parse.GetValue(seed)}): accuracy {best.Accuracy:P1} on {best.Items} items, {best.CallsPerItem:F2} calls per question.\n# Use it with the search space's models file (compose run best.yaml --models ...).";
-                    await File.WriteAllTextAsync(Path.Combine(outDir, "best.yaml"), ArchitectureWriter.ToYaml(best.Architecture, space, $"{space.Name}-best", header), ct).ConfigureAwait(false);
+                    var header = $"# Found by compose search (space '{space.Name}', {chosen.Name}, seed {parse.GetValue(seed)}): accuracy {best.Accuracy:P1} on {best.Items} items, {best.CallsPerItem:F2} calls per question.\n# Self-contained: the space's models are written below. Run: compose run {Path.Combine(outDir, "best.yaml")} --input \"...\"";
+                    var bestPath = Path.Combine(outDir, "best.yaml");
+                    await File.WriteAllTextAsync(bestPath, ArchitectureWriter.ToStandaloneYaml(best.Architecture, space, $"{space.Name}-best", header, Path.GetDirectoryName(Path.GetFullPath(bestPath))!), ct).ConfigureAwait(false);
                 }
 
                 await File.WriteAllTextAsync(Path.Combine(outDir, "front.svg"), SearchReport.Svg(result, fullFidelity), ct).ConfigureAwait(false);

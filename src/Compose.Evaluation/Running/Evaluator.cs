@@ -17,6 +17,18 @@ public static class Evaluator
         CompiledPipeline pipeline, string benchmarkPath, IScorer scorer, EvalOptions options, CancellationToken cancellationToken = default)
     {
         var earlier = options.ResultsPath is null ? [] : ResultsFile.ReadForResume(options.ResultsPath, options.Fingerprint);
+        if (options.Limit is { } limit && !earlier.IsEmpty)
+        {
+            // An earlier run over more items: only the results of the first `limit` items count now.
+            var wanted = new HashSet<string>(StringComparer.Ordinal);
+            await foreach (var item in BenchmarkReader.ReadAsync(benchmarkPath, limit, cancellationToken, options.Files).ConfigureAwait(false))
+            {
+                wanted.Add(item.Id);
+            }
+
+            earlier = [.. earlier.Where(r => wanted.Contains(r.Id))];
+        }
+
         var done = earlier.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
         var results = new ConcurrentBag<ItemResult>(earlier);
         var total = options.Limit;

@@ -7,11 +7,65 @@ namespace Compose.Search.Space;
 /// <summary>Writes an architecture as an ordinary pipeline file (models are bound from the space's models file).</summary>
 public static class ArchitectureWriter
 {
-    public static string ToYaml(Architecture a, SearchSpace space, string name, string? header = null, bool withBudget = true)
+    /// <summary>
+    /// The architecture as a pipeline file that validates and runs on its own, written into <paramref name="folder"/>:
+    /// the space's models file is copied in (its <c>models:</c> is pipeline syntax; relative paths in it are
+    /// rewritten to stay valid from the new folder), and the <c>$schema</c> comment points at the repository's
+    /// schema from there when one is found above the space.
+    /// </summary>
+    public static string ToStandaloneYaml(Architecture a, SearchSpace space, string name, string header, string folder)
+    {
+        var schema = FindSchema(space.BaseDirectory) is { } found ? Path.GetRelativePath(folder, found).Replace('\\', '/') : null;
+        var y = new StringBuilder(ToYaml(a, space, name, header, schema: schema));
+        if (space.Models.FirstOrDefault()?.Location.File is { Length: > 0 } modelsFile && File.Exists(modelsFile))
+        {
+            var modelsFolder = Path.GetDirectoryName(Path.GetFullPath(modelsFile))!;
+            y.Append("# The models of the search space (from ").Append(Path.GetRelativePath(folder, modelsFile).Replace('\\', '/')).Append(")\n");
+            foreach (var line in File.ReadLines(modelsFile).Where(l => !l.StartsWith("# yaml-language-server", StringComparison.Ordinal)))
+            {
+                y.Append(RebasePath(line, modelsFolder, folder)).Append('\n');
+            }
+        }
+
+        return y.ToString();
+    }
+
+    /// <summary>A <c>path: X</c> value relative to <paramref name="from"/>, rewritten relative to <paramref name="to"/>.</summary>
+    private static string RebasePath(string line, string from, string to)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(line, @"\bpath:\s*(?<q>[""']?)(?<p>[^""',}\s]+)\k<q>", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
+        if (!match.Success || Path.IsPathRooted(match.Groups["p"].Value))
+        {
+            return line;
+        }
+
+        var rebased = Path.GetRelativePath(to, Path.GetFullPath(match.Groups["p"].Value, from)).Replace('\\', '/');
+        return line[..match.Groups["p"].Index] + rebased + line[(match.Groups["p"].Index + match.Groups["p"].Length)..];
+    }
+
+    private static string? FindSchema(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "schemas", "pipeline.schema.json");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    public static string ToYaml(Architecture a, SearchSpace space, string name, string? header = null, bool withBudget = true, string? schema = "../schemas/pipeline.schema.json")
     {
         var judge = space.Judge ?? a.Generators[0];
         var y = new StringBuilder();
-        y.Append("# yaml-language-server: $schema=../schemas/pipeline.schema.json\n");
+        if (schema is not null)
+        {
+            y.Append(CultureInfo.InvariantCulture, $"# yaml-language-server: $schema={schema}\n");
+        }
+
         y.Append(header ?? $"# Architecture {a.Key} of search space '{space.Name}'. Use it with the space's models file (--models).").Append('\n');
         y.Append("compose: 1\n");
         y.Append(CultureInfo.InvariantCulture, $"name: {name}\n");

@@ -69,7 +69,7 @@ public sealed class StudyStore : IDisposable
             {
                 throw new DiagnosticException([Diagnostic.Error(SearchDiagnosticCodes.StudyMismatch, new SourceLocation(Path, 0, 0),
                     $"the study was started with other settings ({string.Join(", ", changed)})",
-                    "Resume with the same space, benchmark, optimizer, seed and trials, or give another --study file.")]);
+                    "Run it with the settings it was started with, give --out another folder, or pass --fresh to start a new study there.")]);
             }
 
             return;
