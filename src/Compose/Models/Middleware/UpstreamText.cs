@@ -121,6 +121,14 @@ internal static partial class UpstreamText
             text = text[..(4 * MaxMessageLength)];
         }
 
+        // A server that echoes its own stack trace: keep the message, not the frames ("   at X.Y() in file:line").
+        var lines = text.Split('\n');
+        var frame = Array.FindIndex(lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal) && l.Contains('(', StringComparison.Ordinal));
+        if (frame > 0)
+        {
+            text = string.Join('\n', lines[..frame]);
+        }
+
         var builder = new StringBuilder(text.Length);
         foreach (var c in text)
         {

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace Compose.Cli.Tests;
 
 /// <summary>What a new user meets first: one entry per candidate in --json, the vote's tally, each diagnostic once.</summary>
-public sealed partial class FirstHourTests
+public sealed partial class RunOutputTests
 {
     [Fact]
     public async Task Run_json_lists_each_candidate_once_with_its_layers_and_the_vote_tally()
