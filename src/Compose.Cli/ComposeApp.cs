@@ -25,8 +25,43 @@ public static class ComposeApp
             root.Options.Add(option);
         }
 
+        RefuseOptionLikeArguments(root);
         return root;
     }
+
+    /// <summary>System.CommandLine's message for a token no option, command or argument takes.</summary>
+    private const string Unrecognized = "Unrecognized command or argument ";
+
+    /// <summary>
+    /// A mistyped option (<c>--fersh</c>) is otherwise taken as a value of a command's argument (a pipeline file) and
+    /// reported later as a missing file, with no hint: an argument value that looks like an option and is no existing
+    /// file or folder is refused as unrecognized, so <see cref="Suggestion"/> can name the option meant.
+    /// </summary>
+    private static void RefuseOptionLikeArguments(Command command)
+    {
+        foreach (var argument in command.Arguments)
+        {
+            argument.Validators.Add(result =>
+            {
+                foreach (var token in result.Tokens)
+                {
+                    if (LooksLikeOption(token.Value) && !File.Exists(token.Value) && !Directory.Exists(token.Value))
+                    {
+                        result.AddError($"{Unrecognized}'{token.Value}'.");
+                    }
+                }
+            });
+        }
+
+        foreach (var subcommand in command.Subcommands)
+        {
+            RefuseOptionLikeArguments(subcommand);
+        }
+    }
+
+    /// <summary>-x or --xyz; not "-" (standard input) nor a negative number.</summary>
+    private static bool LooksLikeOption(string token) =>
+        token.Length > 1 && token[0] == '-' && (char.IsAsciiLetter(token[1]) || (token[1] == '-' && token.Length > 2 && char.IsAsciiLetter(token[2])));
 
     /// <summary>
     /// For an error about an unrecognized token: the closest option of the command being parsed (its own, and the
@@ -34,16 +69,17 @@ public static class ComposeApp
     /// </summary>
     internal static string? Suggestion(ParseResult parse, ParseError error)
     {
-        var token = parse.UnmatchedTokens.FirstOrDefault(t => error.Message.Contains($"'{t}'", StringComparison.Ordinal));
-        if (string.IsNullOrEmpty(token))
+        var message = error.Message;
+        if (!message.StartsWith(Unrecognized + "'", StringComparison.Ordinal) || message.LastIndexOf('\'') <= Unrecognized.Length)
         {
             return null;
         }
 
+        var token = message[(Unrecognized.Length + 1)..message.LastIndexOf('\'')];
         var command = parse.CommandResult.Command;
         if (token.StartsWith('-'))
         {
-            return token.Length > 1 && !char.IsAsciiDigit(token[1]) ? DidYouMean.Suggest(token, OptionNames(parse.CommandResult)) : null;
+            return LooksLikeOption(token) ? DidYouMean.Suggest(token, OptionNames(parse.CommandResult)) : null;
         }
 
         return command.Subcommands.Count > 0 ? DidYouMean.Suggest(token, command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name)) : null;
