@@ -26,13 +26,13 @@ internal static class EvalCommand
         var files = new Argument<string[]>("pipelines") { Description = "The pipeline file(s) to evaluate.", Arity = ArgumentArity.OneOrMore };
         var benchmark = new Option<string>("--benchmark", "-b") { Description = "The benchmark JSONL file (schemas/benchmark.schema.json).", Required = true };
         var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N items." };
-        var seed = new Option<long>("--seed") { Description = "Run seed (default 0).", DefaultValueFactory = _ => 0 };
-        var scorer = new Option<string>("--scorer") { Description = "math (default), exact, exact-ci, number, choice, regex:PATTERN, program:COMMAND, judge:PIPELINE.", DefaultValueFactory = _ => "math" };
+        var seed = new Option<long>("--seed") { Description = "Run seed.", DefaultValueFactory = _ => 0 };
+        var scorer = new Option<string>("--scorer") { Description = "How answers are scored: math, exact, exact-ci, number, choice, regex:PATTERN, program:COMMAND or judge:PIPELINE.", DefaultValueFactory = _ => "math" };
         var baseline = new Option<string?>("--baseline") { Description = "With --scorer judge:J, a baseline pipeline: the judge compares each answer with the baseline's (pairwise)." };
-        var output = new Option<string>("--out") { Description = "Folder of the per-item results files (default .compose/eval); an evaluation run again resumes from its file.", DefaultValueFactory = _ => Path.Combine(".compose", "eval") };
+        var output = new Option<string>("--out") { Description = "Folder of the per-item results files; an evaluation run again resumes from its file.", DefaultValueFactory = _ => Path.Combine(".compose", "eval") };
         var fresh = new Option<bool>("--fresh") { Description = "Ignore earlier results and evaluate every item again." };
         var cache = new Option<string?>("--cache") { Description = "A SQLite response cache file: identical model calls are answered from it for free." };
-        var concurrency = new Option<int>("--concurrency") { Description = "Items answered at once (default 4).", DefaultValueFactory = _ => 4 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Items answered at once.", DefaultValueFactory = _ => 4 };
         var compare = new Option<bool>("--compare") { Description = "With two pipelines: a paired significance test (exact McNemar) of their accuracy." };
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON." };
         var scorerTimeout = ScorerTimeoutOption();

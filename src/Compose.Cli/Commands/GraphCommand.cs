@@ -9,7 +9,7 @@ internal static class GraphCommand
     public static Command Create(CliConsole console)
     {
         var file = new Argument<string>("file") { Description = "The pipeline file." };
-        var format = new Option<string>("--format", "-f") { Description = "text (default), mermaid or dot.", DefaultValueFactory = _ => "text" };
+        var format = new Option<string>("--format", "-f") { Description = "Output format: text, mermaid or dot.", DefaultValueFactory = _ => "text" };
         format.AcceptOnlyFromAmong("text", "mermaid", "dot");
         var models = CommandSupport.ModelsOption();
         var command = new Command("graph", "Show the compiled graph of a pipeline with its static bounds on calls and tokens per question.") { file, format, models };

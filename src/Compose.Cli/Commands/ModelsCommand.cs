@@ -24,6 +24,6 @@ internal static class ModelsCommand
                 return Task.FromResult(ExitCodes.BadInput);
             }
         });
-        return new Command("models", "Local models.") { inspect };
+        return new Command("models", "Inspect local ONNX Runtime GenAI model folders (such as the shipped default model, models/arith) for use with provider: onnx.") { inspect };
     }
 }

@@ -12,17 +12,23 @@ namespace Compose.Cli.Commands;
 /// <summary><c>compose run FILE --input TEXT | --input-file F | stdin</c>: answer one question with a pipeline.</summary>
 internal static class RunCommand
 {
+    internal const string RunDescription =
+        "Run a pipeline on one question and print the answer. The question comes from --input, --input-file or, "
+        + "when neither is given, standard input (piped: echo 'What is 2+3?' | compose run FILE). A pipeline that names no model, "
+        + "or names 'default' without defining it, runs on the shipped default model (" + ShippedModel.Folder + ": a small offline "
+        + "arithmetic model on the CPU); --models FILE binds other models.";
+
     public static Command Create(CliConsole console)
     {
         var file = new Argument<string>("file") { Description = "The pipeline file." };
-        var input = new Option<string?>("--input", "-i") { Description = "The question." };
-        var inputFile = new Option<string?>("--input-file") { Description = "Read the question from a file." };
-        var seed = new Option<long>("--seed") { Description = "Run seed; every call's seed derives from it (default 0).", DefaultValueFactory = _ => 0 };
+        var input = new Option<string?>("--input", "-i") { Description = "The question (else --input-file, else standard input)." };
+        var inputFile = new Option<string?>("--input-file") { Description = "Read the question from a file (else standard input)." };
+        var seed = new Option<long>("--seed") { Description = "Run seed; every call's seed derives from it.", DefaultValueFactory = _ => 0 };
         var trace = new Option<string?>("--trace") { Description = "Write every model call and intermediate candidate to this JSONL file." };
         var json = new Option<bool>("--json") { Description = "Print the result (answer, candidates, usage) as JSON." };
         var maxCalls = new Option<int?>("--max-calls") { Description = "Override the pipeline's per-question call budget." };
         var models = CommandSupport.ModelsOption();
-        var command = new Command("run", "Run a pipeline on one question and print the answer.") { file, input, inputFile, seed, trace, json, maxCalls, models };
+        var command = new Command("run", RunDescription) { file, input, inputFile, seed, trace, json, maxCalls, models };
         command.SetAction(async (parse, ct) =>
         {
             var question = await ReadQuestion(console, parse.GetValue(input), parse.GetValue(inputFile), CommandSupport.Files(parse), ct).ConfigureAwait(false);

@@ -27,8 +27,8 @@ internal static class SearchCommand
         var file = new Argument<string>("space") { Description = "The search-space file (schemas/search-space.schema.json)." };
         var benchmark = new Option<string>("--benchmark", "-b") { Description = "The benchmark JSONL file.", Required = true };
         var trials = new Option<int>("--trials") { Description = "Trials to run (successive halving: architectures started).", DefaultValueFactory = _ => 20 };
-        var optimizer = new Option<string>("--optimizer") { Description = "bayes (default), random, grid or halving.", DefaultValueFactory = _ => "bayes" };
-        var seed = new Option<long>("--seed") { Description = "Study seed: proposals and every run derive from it (default 0).", DefaultValueFactory = _ => 0 };
+        var optimizer = new Option<string>("--optimizer") { Description = "How trials are proposed: bayes, random, grid or halving.", DefaultValueFactory = _ => "bayes" };
+        var seed = new Option<long>("--seed") { Description = "Study seed: proposals and every run derive from it.", DefaultValueFactory = _ => 0 };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N benchmark items (the full fidelity)." };
         var scorer = new Option<string>("--scorer") { Description = "How answers are scored (see compose eval).", DefaultValueFactory = _ => "math" };
         var output = new Option<string?>("--out") { Description = "Folder for the study, cache, best pipeline and report (default .compose/search/SPACE)." };

@@ -17,13 +17,13 @@ internal static class ServeCommand
     public static Command Create(CliConsole console)
     {
         var files = new Argument<string[]>("files") { Description = "The pipeline files to serve; each is a model named after its pipeline.", Arity = ArgumentArity.OneOrMore };
-        var urls = new Option<string>("--urls") { Description = "Where to listen (default http://127.0.0.1:8000; several separated by ';').", DefaultValueFactory = _ => "http://127.0.0.1:8000" };
+        var urls = new Option<string>("--urls") { Description = "Where to listen; several separated by ';'.", DefaultValueFactory = _ => "http://127.0.0.1:8000" };
         var apiKeyEnv = new Option<string?>("--api-key-env") { Description = "Require 'Authorization: Bearer KEY', KEY read from this environment variable." };
-        var maxConcurrency = new Option<int>("--max-concurrency") { Description = "Chat completions running at once (default 64); more wait in a queue.", DefaultValueFactory = _ => 64 };
-        var queueLimit = new Option<int>("--queue-limit") { Description = "Requests that may wait for a slot (default 512); beyond it: 429.", DefaultValueFactory = _ => 512 };
-        var maxRequestBytes = new Option<long>("--max-request-bytes") { Description = "Largest request body (default 1048576); larger: 413.", DefaultValueFactory = _ => 1024 * 1024 };
-        var bodyTimeout = new Option<double>("--body-timeout-seconds") { Description = "Time a client has to send the whole request body, after its headers (default 10); later: 408.", DefaultValueFactory = _ => 10 };
-        var maxConnections = new Option<long>("--max-connections") { Description = "Open connections at once (default 1024); more are closed on arrival.", DefaultValueFactory = _ => 1024 };
+        var maxConcurrency = new Option<int>("--max-concurrency") { Description = "Chat completions running at once; more wait in a queue.", DefaultValueFactory = _ => 64 };
+        var queueLimit = new Option<int>("--queue-limit") { Description = "Requests that may wait for a slot; beyond it: 429.", DefaultValueFactory = _ => 512 };
+        var maxRequestBytes = new Option<long>("--max-request-bytes") { Description = "Largest request body in bytes; larger: 413.", DefaultValueFactory = _ => 1024 * 1024 };
+        var bodyTimeout = new Option<double>("--body-timeout-seconds") { Description = "Time a client has to send the whole request body, after its headers; later: 408.", DefaultValueFactory = _ => 10 };
+        var maxConnections = new Option<long>("--max-connections") { Description = "Open connections at once; more are closed on arrival.", DefaultValueFactory = _ => 1024 };
         var logFormat = new Option<string>("--log-format") { Description = "Console log format: text or json.", DefaultValueFactory = _ => "text" };
         logFormat.AcceptOnlyFromAmong("text", "json");
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Least severe log level: Trace, Debug, Information, Warning, Error.", DefaultValueFactory = _ => LogLevel.Information };
