@@ -96,6 +96,34 @@ public sealed class OnnxModelProvider : IModelProvider, IDisposable
         return new OnnxChatClient(model, format, spec.Name);
     }
 
+    /// <summary>The context and prompt-token count of the folder's model: its config, tokenizer and chat format, without a session.</summary>
+    public ModelLimits? Limits(ModelSpec spec, ModelProviderContext context)
+    {
+        if (Check(spec, context).Any(d => d.IsError))
+        {
+            return null;
+        }
+
+        var folder = Path.GetFullPath(Path.Combine(context.BaseDirectory, spec.GetString("path")!));
+        try
+        {
+            var (config, tokenizer, format) = _light.GetOrAdd(folder, f =>
+            {
+                var c = GenAiConfigReader.Read(f);
+                var t = Tokenization.ModelTokenizer.Load(f);
+                return (c, t, ChatFormatDetector.Detect(f, c.ModelType, t).Format);
+            });
+            var chat = spec.GetString("chat_format") is { } name ? ChatFormat.Find(name) ?? format : format;
+            return new ModelLimits(config.ContextLength, text => tokenizer.Encode(chat.Render([new ChatMessage(ChatRole.User, text)])).Count);
+        }
+        catch (Exception ex) when (ex is DiagnosticException or IOException or UnauthorizedAccessException)
+        {
+            return null; // building the model reports the problem with its location
+        }
+    }
+
+    private readonly ConcurrentDictionary<string, (GenAiConfig Config, Tokenization.ModelTokenizer Tokenizer, ChatFormat Format)> _light = new(StringComparer.Ordinal);
+
     /// <summary>The cached model for a folder, loading it on first use.</summary>
     public OnnxModel GetOrLoad(string folder, OnnxModelOptions options)
     {

@@ -193,7 +193,7 @@ internal static class EvalCommand
     /// <summary><c>--scorer-timeout SECONDS</c>, shared with <c>compose search</c>.</summary>
     internal static Option<double> ScorerTimeoutOption() => new("--scorer-timeout")
     {
-        Description = "Seconds a program: scorer may run per answer before its process tree is killed and the answer counts as wrong (default 30, at most 3600).",
+        Description = "Seconds a program: scorer may run per answer before its process tree is killed and the answer counts as wrong (at most 3600).",
         DefaultValueFactory = _ => ScorerOptions.DefaultProgramTimeout.TotalSeconds,
     };
 

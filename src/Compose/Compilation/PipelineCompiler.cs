@@ -22,6 +22,15 @@ public static class PipelineCompiler
         try
         {
             var graph = new CompilerRun(spec, catalog, context, diagnostics, layersIntact).Run();
+            if (graph is not null && !diagnostics.Any(d => d.IsError))
+            {
+                diagnostics.AddRange(ContextCheck.Run(graph, catalog, context));
+                if (diagnostics.Any(d => d.IsError))
+                {
+                    return new CompileResult(null, PipelineReader.Sorted(diagnostics));
+                }
+            }
+
             return new CompileResult(graph, PipelineReader.Sorted(diagnostics));
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)

@@ -152,4 +152,10 @@ public static class DiagnosticCodes
 
     /// <summary>The static cost bound exceeds <c>budget.max_cost</c> (warning).</summary>
     public const string CostBudgetExceeded = "CMP604";
+
+    /// <summary>A technique's prompt is longer than its model's context even with an empty question.</summary>
+    public const string PromptExceedsContext = "CMP605";
+
+    /// <summary>A technique's prompt may outgrow its model's context with the candidates it shows and its answer (warning).</summary>
+    public const string PromptMayExceedContext = "CMP606";
 }

@@ -23,7 +23,19 @@ public interface IModelProvider
     /// by the runtime around it; a provider adds only what is specific to it.
     /// </summary>
     IChatClient Create(ModelSpec spec, ModelProviderContext context);
+
+    /// <summary>
+    /// What the compiler may know of the model before any call: its context and how many tokens a prompt takes.
+    /// Null when the provider cannot tell without calling (a remote server) or the spec has errors. Must not throw.
+    /// </summary>
+    ModelLimits? Limits(ModelSpec spec, ModelProviderContext context) => null;
 }
+
+/// <summary>
+/// A model's context (prompt and answer tokens together) and a way to count the tokens of a prompt: the
+/// user's text as the model will see it, chat formatting included.
+/// </summary>
+public sealed record ModelLimits(int ContextTokens, Func<string, int> CountPromptTokens);
 
 /// <summary>What a provider may use while checking or creating a model.</summary>
 public sealed record ModelProviderContext

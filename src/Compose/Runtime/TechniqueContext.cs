@@ -136,6 +136,16 @@ public sealed class TechniqueContext
             _trace.Write(new ModelCalled(NodeId, purpose, model, sample, seed, ToTrace(messages), null, 0, 0,
                 Stopwatch.GetElapsedTime(started).TotalMilliseconds, ex.Message)
             { QuestionId = Question.Id });
+            if (ex is Language.DiagnosticException { Diagnostics.Count: > 0 } refused)
+            {
+                // A model that refused the call for a reason of its own (a prompt longer than its context, ...):
+                // say where in the pipeline, which technique and which model, then the model's own diagnostic.
+                var first = refused.Diagnostics[0];
+                var where = Node.Spec.Location.IsNone ? "" : $"{Node.Spec.Location}: ";
+                throw new Compose.Models.ModelCallException(model, null, 1,
+                    $"{where}'{Node.Spec.Kind}' ({NodeId}, {purpose}) calling model '{model}': error {first.Code}: {first.Message}{(first.Hint is null ? "" : $" ({first.Hint})")}", ex);
+            }
+
             throw;
         }
 
