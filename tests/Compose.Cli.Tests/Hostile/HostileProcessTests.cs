@@ -42,6 +42,21 @@ public sealed class HostileProcessTests(HostileFileFixture fx) : IClassFixture<H
     }
 
     [SkippableFact]
+    public async Task An_eval_over_a_pipeline_that_names_the_environment_writes_no_key_into_its_results()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "/proc");
+        var pipeline = fx.WritePipeline("leak-eval.yaml", HostileFileFixture.Pipeline("generate: { prompts: { generate: { file: '/proc/self/environ' } } }"));
+        var outDir = fx.P($"eval-leak-{Guid.NewGuid():N}");
+        var result = await Cli.Process(["eval", pipeline, "--benchmark", fx.P("data", "bench.jsonl"), "--out", outDir, "--json"], env: new Dictionary<string, string> { [KeyVariable] = KeyValue });
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("CMP109", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(KeyValue, result.All, StringComparison.Ordinal);
+        var written = Directory.Exists(outDir) ? Directory.EnumerateFiles(outDir, "*", SearchOption.AllDirectories).Select(File.ReadAllText) : [];
+        Assert.All(written, text => Assert.DoesNotContain(KeyValue, text, StringComparison.Ordinal));
+    }
+
+    [SkippableFact]
     public async Task Even_when_allowed_the_process_environment_is_not_a_regular_file_to_read()
     {
         Skip.If(OperatingSystem.IsWindows(), "/proc");
