@@ -139,6 +139,11 @@ internal static class EvalCommand
                         await console.Error.WriteLineAsync($"{paths[i]}: {report.ScoreErrors} of {report.Items.Length} items could not be scored and count as wrong (score_error in the results file); item {unscored.Id}: {unscored.ScoreError}").ConfigureAwait(false);
                     }
 
+                    if (report.Items.FirstOrDefault(r => r.Warnings is { IsDefaultOrEmpty: false }) is { } warned)
+                    {
+                        await console.Error.WriteLineAsync($"{paths[i]}: warning {Compose.Runtime.RuntimeDiagnosticCodes.RegexTimedOut}: {report.Items.Count(r => r.Warnings is { IsDefaultOrEmpty: false })} of {report.Items.Length} items reported a warning (warnings in the results file); item {warned.Id}: {warned.Warnings!.Value[0]}").ConfigureAwait(false);
+                    }
+
                     if (report.Items.FirstOrDefault(r => r.Error is not null) is { } failed)
                     {
                         await console.Error.WriteLineAsync($"{paths[i]}: {report.Errors} of {report.Items.Length} items failed (error in the results file); item {failed.Id}: {failed.Error}").ConfigureAwait(false);

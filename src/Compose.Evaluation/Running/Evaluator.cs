@@ -158,6 +158,7 @@ public static class Evaluator
             BudgetExhausted = run.BudgetExhausted,
             Error = run.Error,
             ScoreError = scoreError,
+            Warnings = run.Warnings.IsDefaultOrEmpty ? null : run.Warnings,
         };
     }
 

@@ -48,4 +48,7 @@ public sealed record ItemResult
     /// regular expression that timed out, a judge pipeline that failed); the item then counts as wrong.
     /// </summary>
     public string? ScoreError { get; init; }
+
+    /// <summary>What the run reported while still answering (a user regex that timed out: CMP706); null when nothing.</summary>
+    public System.Collections.Immutable.ImmutableArray<string>? Warnings { get; init; }
 }

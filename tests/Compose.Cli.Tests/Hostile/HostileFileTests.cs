@@ -111,6 +111,7 @@ public sealed class HostileFileTests(HostileFileFixture fx) : IClassFixture<Host
         data.Add(new Case("run: vote extract (a+)+b over 300 samples", f => Run(f, f.WritePipeline("r-vote.yaml", HostileFileFixture.Pipeline("generate: { samples: 300 }\n  - vote: { extract: '(a+)+b' }", Evil))), 0, "CMP706"));
         data.Add(new Case("run: verify regex (a+)+b over 300 samples", f => Run(f, f.WritePipeline("r-verify.yaml", HostileFileFixture.Pipeline("generate: { samples: 300 }\n  - verify: { check: { regex: '(a+)+b' }, on_none: keep_all }", Evil))), 0, "CMP706"));
         data.Add(new Case("run: output extract (a+)+b over 300 samples", f => Run(f, f.WritePipeline("r-output.yaml", HostileFileFixture.Pipeline("generate: { samples: 300 }", Evil) + "output: { select: vote, extract: '(a+)+b' }\n")), 0, "CMP706"));
+        data.Add(new Case("eval: vote extract (a+)+b over 300 samples is reported per item", f => ["eval", f.WritePipeline("r-eval.yaml", HostileFileFixture.Pipeline("generate: { samples: 300 }\n  - vote: { extract: '(a+)+b' }", Evil)), "--benchmark", f.P("data", "bench.jsonl"), "--out", f.P("out-regex")], 0, "CMP706"));
         return data;
     }
 
