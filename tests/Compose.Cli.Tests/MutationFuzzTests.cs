@@ -57,7 +57,7 @@ public sealed class MutationFuzzTests
         Assert.True(valid > 50, $"only {valid} mutations stayed valid: the mutator is too destructive to exercise runs");
     }
 
-    private static string Mutate(string text, Random random, int edits)
+    internal static string Mutate(string text, Random random, int edits)
     {
         var lines = text.Split('\n').ToList();
         for (var e = 0; e < edits; e++)
