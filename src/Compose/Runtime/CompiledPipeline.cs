@@ -143,6 +143,11 @@ public sealed class CompiledPipeline : IChatClient
         var positions = new Dictionary<string, int>(StringComparer.Ordinal);
         var layerOutputs = ImmutableArray.CreateBuilder<ImmutableArray<string>>();
         var collected = new System.Collections.Concurrent.ConcurrentQueue<TraceEvent>();
+
+        // The first call that fails for good (not for the budget) cancels the question's other calls, so a failed
+        // question does not wait out its siblings' retries and timeouts.
+        using var questionCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var firstFailure = new FirstFailure(questionCancel);
         var completed = 0;
         string? error = null;
         var exhausted = false;
@@ -153,7 +158,7 @@ public sealed class CompiledPipeline : IChatClient
             layerActivity?.SetTag("compose.layer", layer);
             var input = current;
             var stream = layer == _layers.Length - 1 ? finalStream : null;
-            var tasks = _layers[layer].Select(i => RunNode(i, question, input, options, stream, collected, cancellationToken)).ToArray();
+            var tasks = _layers[layer].Select(i => RunNode(i, question, input, options, stream, collected, firstFailure, questionCancel.Token)).ToArray();
             try
             {
                 var outputs = await Task.WhenAll(tasks).ConfigureAwait(false);
@@ -187,6 +192,13 @@ public sealed class CompiledPipeline : IChatClient
                     exhausted = true;
                     break;
                 }
+            }
+            catch (Exception) when (firstFailure.Exception is { } failed && !cancellationToken.IsCancellationRequested)
+            {
+                // A real failure wins over siblings that were cancelled because of it, or that hit the budget.
+                error = Describe(failed);
+                layerActivity?.SetStatus(ActivityStatusCode.Error, error);
+                break;
             }
             catch (Exception) when (tasks.Any(t => t.Exception?.InnerExceptions.Any(e => e is BudgetExceededException) == true)
                 && !cancellationToken.IsCancellationRequested)
@@ -259,7 +271,7 @@ public sealed class CompiledPipeline : IChatClient
 
     private async Task<ImmutableArray<Candidate>> RunNode(
         int index, Question question, ImmutableArray<Candidate> input, RunOptions options, ChannelWriter<ChatResponseUpdate>? stream,
-        System.Collections.Concurrent.ConcurrentQueue<TraceEvent> collected, CancellationToken ct)
+        System.Collections.Concurrent.ConcurrentQueue<TraceEvent> collected, FirstFailure failures, CancellationToken ct)
     {
         var (node, technique, templates) = _nodes[index];
         using var activity = ComposeTelemetry.Source.StartActivity("compose.technique");
@@ -270,6 +282,7 @@ public sealed class CompiledPipeline : IChatClient
         {
             FinalStream = stream,
             Collected = collected,
+            Failures = failures,
         };
         var output = await technique.RunAsync(context, ct).ConfigureAwait(false);
         activity?.SetTag("compose.candidates_out", output.Length);

@@ -44,6 +44,9 @@ public sealed class TechniqueContext
 
     public Question Question { get; }
 
+    /// <summary>Where a call that fails for good is recorded; the first one cancels the question's other calls.</summary>
+    internal FirstFailure? Failures { get; init; }
+
     /// <summary>Where events that belong in the run's result (a vote's tally) are collected, besides the trace.</summary>
     internal System.Collections.Concurrent.ConcurrentQueue<TraceEvent>? Collected { get; init; }
 
@@ -136,14 +139,15 @@ public sealed class TechniqueContext
             _trace.Write(new ModelCalled(NodeId, purpose, model, sample, seed, ToTrace(messages), null, 0, 0,
                 Stopwatch.GetElapsedTime(started).TotalMilliseconds, ex.Message)
             { QuestionId = Question.Id });
-            if (ex is Language.DiagnosticException { Diagnostics.Count: > 0 } refused)
+            var failure = ex is Language.DiagnosticException { Diagnostics.Count: > 0 } refused ? Named(refused, model, purpose) : ex;
+            if (failure is not BudgetExceededException)
             {
-                // A model that refused the call for a reason of its own (a prompt longer than its context, ...):
-                // say where in the pipeline, which technique and which model, then the model's own diagnostic.
-                var first = refused.Diagnostics[0];
-                var where = Node.Spec.Location.IsNone ? "" : $"{Node.Spec.Location}: ";
-                throw new Compose.Models.ModelCallException(model, null, 1,
-                    $"{where}'{Node.Spec.Kind}' ({NodeId}, {purpose}) calling model '{model}': error {first.Code}: {first.Message}{(first.Hint is null ? "" : $" ({first.Hint})")}", ex);
+                Failures?.Record(failure);
+            }
+
+            if (!ReferenceEquals(failure, ex))
+            {
+                throw failure;
             }
 
             throw;
@@ -167,6 +171,18 @@ public sealed class TechniqueContext
         }
 
         return new ModelReply(text, new Usage(1, input, output, cost), logprob, model);
+    }
+
+    /// <summary>
+    /// A model that refused the call for a reason of its own (a prompt longer than its context, ...): the failure
+    /// says where in the pipeline, which technique and which model, then the model's own diagnostic.
+    /// </summary>
+    private Compose.Models.ModelCallException Named(Language.DiagnosticException refused, string model, string purpose)
+    {
+        var first = refused.Diagnostics[0];
+        var where = Node.Spec.Location.IsNone ? "" : $"{Node.Spec.Location}: ";
+        return new Compose.Models.ModelCallException(model, null, 1,
+            $"{where}'{Node.Spec.Kind}' ({NodeId}, {purpose}) calling model '{model}': error {first.Code}: {first.Message}{(first.Hint is null ? "" : $" ({first.Hint})")}", refused);
     }
 
     private static async Task<ChatResponse> StreamAsync(

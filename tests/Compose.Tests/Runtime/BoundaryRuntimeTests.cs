@@ -103,3 +103,61 @@ public sealed class BoundaryRuntimeTests
         public void Write(TraceEvent traceEvent) => Events.Enqueue(traceEvent);
     }
 }
+
+/// <summary>A failure in one call of a question cancels the question's other calls.</summary>
+public sealed class FirstFailureTests
+{
+    [Fact]
+    public async Task The_first_failed_call_cancels_its_siblings_and_is_the_runs_error()
+    {
+        var model = new OneFailsOthersWait();
+        using var pipeline = PipelineHarness.Build(
+            "compose: 1\nname: f\nmodels: { m: { provider: instance } }\ndefaults: { model: m }\nlayers:\n  - [ { generate: { samples: 6 } }, { generate: { samples: 2, id: other } } ]\n",
+            new Dictionary<string, IChatClient> { ["m"] = model });
+        var clock = Stopwatch.StartNew();
+        var result = await pipeline.RunAsync("q");
+        clock.Stop();
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("upstream said no", result.Error, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"the failed question waited {clock.Elapsed} for its siblings");
+        Assert.Equal(7, model.Cancelled); // the 7 other calls were cancelled, not waited out
+    }
+
+    private sealed class OneFailsOthersWait : IChatClient
+    {
+        private int _calls;
+        private int _cancelled;
+
+        public int Cancelled => Volatile.Read(ref _cancelled);
+
+        public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Increment(ref _calls) == 8)
+            {
+                throw new Compose.Models.ModelCallException("m", 400, 1, "m: HTTP 400 Bad Request (not retried): upstream said no");
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(60), cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                Interlocked.Increment(ref _cancelled);
+                throw;
+            }
+
+            return new ChatResponse(new ChatMessage(ChatRole.Assistant, "late"));
+        }
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
+}
