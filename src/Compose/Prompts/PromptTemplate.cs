@@ -71,7 +71,28 @@ public sealed class PromptTemplate
     /// <exception cref="PromptRenderException">The template failed at run time (limit hit, bad expression).</exception>
     public string Render(ScriptObject model)
     {
-        using var deadline = new CancellationTokenSource(RenderTimeout);
+        // Rendering is synchronous: one deadline source per thread, re-armed for each render (no timer allocated per call).
+        var deadline = t_deadline ??= new CancellationTokenSource();
+        deadline.CancelAfter(RenderTimeout);
+        try
+        {
+            return RenderWithin(model, deadline);
+        }
+        finally
+        {
+            if (!deadline.TryReset())
+            {
+                deadline.Dispose();
+                t_deadline = null;
+            }
+        }
+    }
+
+    [ThreadStatic]
+    private static CancellationTokenSource? t_deadline;
+
+    private string RenderWithin(ScriptObject model, CancellationTokenSource deadline)
+    {
         var context = new TemplateContext(Builtins)
         {
             CancellationToken = deadline.Token,
