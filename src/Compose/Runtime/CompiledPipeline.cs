@@ -296,11 +296,22 @@ public sealed class CompiledPipeline : IChatClient
         _ => false,
     };
 
-    private static string Describe(Exception ex) => ex switch
+    /// <summary>
+    /// Why the run failed. The failures a run expects — a model call that failed for good, a question that failed
+    /// (verify with on_none: fail), a template that failed, a nested pipeline that failed, the budget — are their
+    /// own message; anything else is a bug and says so ("internal error"), so tests and users cannot mistake it
+    /// for an ordinary failed run.
+    /// </summary>
+    internal static string Describe(Exception ex) => ex switch
     {
         AggregateException { InnerExceptions.Count: > 0 } a => Describe(a.InnerExceptions[0]),
-        _ => ex.Message,
+        _ when IsExpected(ex) => ex.Message,
+        _ => $"internal error ({ex.GetType().Name}): {ex.Message}. This is a bug in Compose (or in a host's chat client); please report it with the pipeline and the question.",
     };
+
+    private static bool IsExpected(Exception ex) => ex is Compose.Models.ModelCallException or QuestionFailedException or PipelineRunException
+        or Prompts.PromptRenderException or BudgetExceededException or DiagnosticException
+        or HttpRequestException or IOException or TimeoutException or System.ClientModel.ClientResultException;
 
     // ---- IChatClient: a compiled pipeline is a model ----
 

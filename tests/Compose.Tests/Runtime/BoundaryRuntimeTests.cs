@@ -161,3 +161,28 @@ public sealed class FirstFailureTests
         }
     }
 }
+
+/// <summary>Bugs are bugs: only the failures a run expects become an ordinary failed run.</summary>
+public sealed class ExpectedFailureTests
+{
+    [Fact]
+    public async Task An_unexpected_exception_is_reported_as_an_internal_error()
+    {
+        var model = new TestModel((_, _) => throw new NullReferenceException("injected"));
+        using var pipeline = PipelineHarness.Build("compose: 1\nname: bug\nmodels: { m: { provider: instance } }\ndefaults: { model: m }\nlayers:\n  - generate: {}\n",
+            new Dictionary<string, IChatClient> { ["m"] = model });
+        var result = await pipeline.RunAsync("q");
+        Assert.False(result.Succeeded);
+        Assert.StartsWith("internal error (NullReferenceException): injected", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_model_call_that_failed_is_an_ordinary_failed_run_with_its_own_message()
+    {
+        var model = new TestModel((_, _) => throw new Compose.Models.ModelCallException("m", 401, 1, "m: HTTP 401 Unauthorized (not retried)"));
+        using var pipeline = PipelineHarness.Build("compose: 1\nname: fail\nmodels: { m: { provider: instance } }\ndefaults: { model: m }\nlayers:\n  - generate: {}\n",
+            new Dictionary<string, IChatClient> { ["m"] = model });
+        var result = await pipeline.RunAsync("q");
+        Assert.Equal("m: HTTP 401 Unauthorized (not retried)", result.Error);
+    }
+}
