@@ -89,6 +89,40 @@ internal static class Cli
         }
     }
 
+    /// <summary>
+    /// Starts the real CLI and kills it (SIGKILL) as soon as <paramref name="condition"/> holds (checked every few
+    /// milliseconds), or after <paramref name="limit"/>, unless it exits first.
+    /// </summary>
+    public static async Task<(bool Exited, int ExitCode)> KillWhen(string[] args, Func<bool> condition, TimeSpan limit)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Repo.Root };
+        psi.ArgumentList.Add(Dll);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var drainOut = process.StandardOutput.ReadToEndAsync();
+        var drainErr = process.StandardError.ReadToEndAsync();
+        var clock = Stopwatch.StartNew();
+        while (!process.HasExited && !condition() && clock.Elapsed < limit)
+        {
+            await Task.Delay(5);
+        }
+
+        if (process.HasExited)
+        {
+            await process.WaitForExitAsync();
+            await Task.WhenAll(drainOut, drainErr);
+            return (true, process.ExitCode);
+        }
+
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+        return (false, -1);
+    }
+
     public static async Task<CliResult> InProcess(params string[] args)
     {
         var output = new StringWriter(new StringBuilder());

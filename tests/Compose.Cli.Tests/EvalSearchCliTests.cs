@@ -97,26 +97,93 @@ public sealed class EvalSearchCliTests : IDisposable
         var crashed = Path.Combine(_dir, "crashed");
         var random = new Random(12345);
         var kills = 0;
+        var midTrialKills = 0;
+        var finishedAtAKill = new Dictionary<long, string>(); // trial number -> its whole row when a kill found it done
+        var runningAtAKill = new Dictionary<long, long>(); // trial number -> its attempts when a kill last found it running
         for (var attempt = 0; attempt < 40 && kills < 10; attempt++)
         {
-            var (exited, _) = await Cli.KillAfter(Args(crashed, true), TimeSpan.FromMilliseconds(random.Next(300, 2500)));
+            // Most kills land at a random moment; every third waits until the study shows a trial running, so
+            // some kills surely land mid-trial (the study read after the kill says whether one did).
+            var (exited, _) = attempt % 3 == 2
+                ? await Cli.KillWhen(Args(crashed, true), () => SomeTrialRunning(crashed), TimeSpan.FromSeconds(10))
+                : await Cli.KillAfter(Args(crashed, true), TimeSpan.FromMilliseconds(random.Next(300, 2500)));
             if (!exited)
             {
                 kills++;
+                var rows = Rows(crashed);
+                foreach (var (number, status, attempts, row) in rows)
+                {
+                    if (status == "done")
+                    {
+                        finishedAtAKill[number] = row;
+                    }
+                    else
+                    {
+                        Assert.Equal("running", status);
+                        runningAtAKill[number] = attempts;
+                    }
+                }
+
+                if (rows.Any(r => r.Status == "running"))
+                {
+                    midTrialKills++;
+                }
             }
             else
             {
                 Directory.Delete(crashed, recursive: true);
+                (finishedAtAKill, runningAtAKill, midTrialKills) = ([], [], 0);
             }
         }
 
         Assert.True(kills >= 10, $"only {kills} runs were killed before finishing");
+        Assert.True(midTrialKills >= 1, $"none of the {kills} kills landed while a trial was running");
         var final = await Cli.Process(Args(crashed, true));
         Assert.True(final.ExitCode == 0, final.All);
         Assert.Equal(Trials(reference), Trials(crashed));
         Assert.Equal(CacheKeys(reference), CacheKeys(crashed));
-        Assert.All(Attempts(crashed), a => Assert.True(a <= 1 + kills));
+        Assert.All(Attempts(reference), a => Assert.Equal(1, a));
+
+        var finalRows = Rows(crashed).ToDictionary(r => r.Number);
+        // A trial a kill interrupted was started once more (and only once) after that kill, and then finished.
+        Assert.All(runningAtAKill, r => Assert.Equal(r.Value + 1, finalRows[r.Key].Attempts));
+        Assert.Contains(finalRows.Values, r => r.Attempts > 1);
+        // A trial already finished at a kill was never run (or paid for) again: its row, attempts, paid calls and
+        // end time included, is unchanged.
+        Assert.All(finishedAtAKill, r => Assert.Equal(r.Value, finalRows[r.Key].Row));
+        // Every start beyond a trial's first is a restart of an interrupted trial.
+        Assert.All(finalRows.Values, r => Assert.True(r.Attempts == 1 || runningAtAKill.ContainsKey(r.Number), $"trial {r.Number} started {r.Attempts} times"));
         Assert.True(Paid(crashed) <= Paid(reference), $"paid {Paid(crashed)} calls after crashes, {Paid(reference)} without");
+    }
+
+    private static bool SomeTrialRunning(string dir)
+    {
+        try
+        {
+            return Rows(dir).Any(r => r.Status == "running");
+        }
+        catch (SqliteException)
+        {
+            return false; // busy or still being made: look again
+        }
+    }
+
+    private static List<(long Number, string Status, long Attempts, string Row)> Rows(string dir)
+    {
+        if (!File.Exists(Path.Combine(dir, "study.db")))
+        {
+            return [];
+        }
+
+        try
+        {
+            return Query(dir, "SELECT number, status, attempts, number || ' ' || status || ' ' || attempts || ' ' || started || ' ' || ifnull(ended, '') || ' ' || ifnull(correct, '') || ' ' || ifnull(paid_calls, '') FROM trials ORDER BY number",
+                r => (r.GetInt64(0), r.GetString(1), r.GetInt64(2), r.GetString(3)));
+        }
+        catch (SqliteException ex) when (ex.Message.Contains("no such table", StringComparison.Ordinal))
+        {
+            return []; // killed before the study's tables were made
+        }
     }
 
     private static List<string> Trials(string dir) => Query(dir, "SELECT number || ' ' || arch_key || ' ' || fidelity || ' ' || status || ' ' || correct || ' ' || calls FROM trials ORDER BY number", r => r.GetString(0));

@@ -56,7 +56,10 @@ public sealed class ExecutorTests
     [Fact]
     public async Task Side_by_side_techniques_see_the_same_input_and_their_outputs_concatenate()
     {
-        var model = new TestModel((p, o) => p.StartsWith("Rank", StringComparison.Ordinal) ? "[3] > [1] > [2]" : $"#### {o!.Seed % 3}");
+        // Each draft's text is fixed by its sample (read back from its seed): s0 and s2 say 7, s1 says 9.
+        var bySeed = Enumerable.Range(0, 3).ToDictionary(i => SeedDerivation.Derive(0, "q", "L1.generate", i), i => i);
+        var model = new TestModel((p, o) => p.StartsWith("Rank", StringComparison.Ordinal) ? "[3] > [1] > [2]"
+            : bySeed[o!.Seed!.Value] switch { 0 => "draft zero #### 7", 1 => "draft one #### 9", _ => "draft two #### 7" });
         using var pipeline = PipelineHarness.Build("""
             compose: 1
             name: side
@@ -67,11 +70,37 @@ public sealed class ExecutorTests
               - [ { rank: { keep: 1, id: best } }, { vote: { id: majority } } ]
             output: first
             """, new Dictionary<string, IChatClient> { ["m"] = model });
-        var result = await pipeline.RunAsync("q");
-        var generated = result.AllCandidates.Take(3).ToArray();
-        Assert.Equal(generated[2].Id, result.Survivors[0].Id); // rank's output first
-        Assert.True(result.Survivors.Length >= 2);
-        Assert.Equal(result.Survivors[0].Id, result.AnswerCandidate!.Id);
+        var trace = new MemoryTraceSink();
+        var result = await pipeline.RunAsync(Question.FromText("q"), new RunOptions { Trace = trace });
+        Assert.True(result.Succeeded, result.Error);
+
+        string[] drafts = ["L1.generate.m0.s0", "L1.generate.m0.s1", "L1.generate.m0.s2"];
+        Assert.Equal(drafts, result.LayerOutputs[0].ToArray());
+
+        // Both nodes read the same three drafts: rank's one call lists all three, vote counted all three.
+        var rankCall = Assert.Single(trace.Events.OfType<ModelCalled>(), c => c.Node == "best");
+        foreach (var expected in new[] { "[1] draft zero #### 7", "[2] draft one #### 9", "[3] draft two #### 7" })
+        {
+            Assert.Contains(expected, rankCall.Messages[^1].Text, StringComparison.Ordinal);
+        }
+
+        var vote = Assert.Single(trace.Events.OfType<VoteCounted>());
+        Assert.Equal("majority", vote.Node);
+        Assert.Equal("7", vote.Answer);
+        Assert.Equal(0, vote.Abstained);
+        Assert.Equal(["L1.generate.m0.s0", "L1.generate.m0.s2"], Assert.Single(vote.Tally, t => t.Answer == "7").Candidates.ToArray());
+        Assert.Equal(["L1.generate.m0.s1"], Assert.Single(vote.Tally, t => t.Answer == "9").Candidates.ToArray());
+        Assert.Equal(2, vote.Tally.Length);
+
+        // The layer's output is rank's output (its best: [3]) followed by vote's (the two 7s, in input order).
+        string[] layer = ["L1.generate.m0.s2", "L1.generate.m0.s0", "L1.generate.m0.s2"];
+        Assert.Equal(layer, result.LayerOutputs[1].ToArray());
+        Assert.Equal(layer, result.Survivors.Select(c => c.Id));
+        Assert.Equal(["draft two #### 7", "draft zero #### 7", "draft two #### 7"], result.Survivors.Select(c => c.Text));
+        Assert.Equal(2.0 / 3, result.Survivors[1].Score);
+        Assert.Equal(2.0 / 3, result.Survivors[2].Score);
+        Assert.Equal("L1.generate.m0.s2", result.AnswerCandidate!.Id);
+        Assert.Equal(4, result.Usage.Calls); // three drafts and one ranking; vote makes no call
     }
 
     [Fact]
@@ -165,19 +194,39 @@ public sealed class ExecutorTests
     [Fact]
     public async Task Activities_are_emitted_per_run_layer_technique_and_call()
     {
-        var names = new System.Collections.Concurrent.ConcurrentBag<string>();
+        // Other test classes run pipelines at the same time and this listener hears their activities too, so it
+        // counts only the activities of this run's trace: the run starts under a root activity of the test's own.
+        using var root = new Activity("executor-tests-root").Start();
+        var traceId = root.TraceId;
+        var ours = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
         using var listener = new ActivityListener
         {
             ShouldListenTo = s => s.Name == ComposeTelemetry.SourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
-            ActivityStopped = a => names.Add(a.OperationName),
+            ActivityStopped = a =>
+            {
+                if (a.TraceId == traceId)
+                {
+                    ours.Enqueue(a);
+                }
+            },
         };
         ActivitySource.AddActivityListener(listener);
         using var pipeline = PipelineHarness.Build(Shape, new Dictionary<string, IChatClient> { ["m"] = Answering() });
-        await pipeline.RunAsync("q");
-        Assert.Contains("compose.run", names);
+        var result = await pipeline.RunAsync(Question.FromText("q", "activity-test-question"));
+        root.Stop();
+        Assert.True(result.Succeeded, result.Error);
+
+        var names = ours.Select(a => a.OperationName).ToList();
+        var run = Assert.Single(ours, a => a.OperationName == "compose.run");
+        Assert.Equal(root.SpanId, run.ParentSpanId);
+        Assert.Equal("shape", run.GetTagItem("compose.pipeline"));
+        Assert.Equal("activity-test-question", run.GetTagItem("compose.question_id"));
         Assert.Equal(4, names.Count(n => n == "compose.layer"));
-        Assert.True(names.Count(n => n == "compose.technique") >= 4);
-        Assert.True(names.Count(n => n.StartsWith("chat", StringComparison.Ordinal)) >= 22, string.Join(",", names.Distinct()));
+        Assert.Equal(4, names.Count(n => n == "compose.technique")); // one node per layer
+        Assert.Equal(["generate", "critique", "rank", "fuse"],
+            ours.Where(a => a.OperationName == "compose.technique").OrderBy(a => a.StartTimeUtc).Select(a => a.GetTagItem("compose.technique")?.ToString()));
+        Assert.Equal(22, names.Count(n => n.StartsWith("chat", StringComparison.Ordinal))); // 10 drafts, 10 critiques, 1 ranking, 1 fusion
+        Assert.Equal(1 + 4 + 4 + 22, names.Count); // nothing else, and nothing from other tests' runs
     }
 }

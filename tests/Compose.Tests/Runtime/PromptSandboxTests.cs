@@ -56,8 +56,33 @@ public sealed class PromptSandboxTests
     public void Templates_see_no_environment()
     {
         Environment.SetEnvironmentVariable("COMPOSE_SECRET_FOR_TEST", "hunter2");
-        var (template, _) = PromptTemplate.Parse("generate", "{{ environment }}{{ env }}{{ question.GetType }}", "inline", SourceLocation.None);
-        Assert.DoesNotContain("hunter2", template!.Render(PromptModels.ForQuestion("q")), StringComparison.Ordinal);
+        const string Text = "[{{ probe.secret }}|{{ environment }}{{ env }}]";
+
+        // The control: Scriban left to its defaults (.NET members readable) does read the variable through a
+        // .NET object in the model, so these expressions would leak it without the sandbox.
+        var open = new Scriban.TemplateContext();
+        open.PushGlobal(ProbeModel());
+        var unsandboxed = Scriban.Template.Parse(Text).Render(open);
+        Assert.Contains("hunter2", unsandboxed, StringComparison.Ordinal);
+
+        var (template, problems) = PromptTemplate.Parse("generate", Text, "inline", SourceLocation.None);
+        Assert.Empty(problems);
+        var rendered = template!.Render(ProbeModel());
+        Assert.DoesNotContain("hunter2", rendered, StringComparison.Ordinal);
+        Assert.Equal("[|]", rendered); // no .NET member of any object in the model is readable
+    }
+
+    private static Scriban.Runtime.ScriptObject ProbeModel()
+    {
+        var model = PromptModels.ForQuestion("q");
+        model["probe"] = new EnvironmentProbe();
+        return model;
+    }
+
+    /// <summary>A .NET object in a prompt model whose members read the process environment.</summary>
+    public sealed class EnvironmentProbe
+    {
+        public string? Secret => Environment.GetEnvironmentVariable("COMPOSE_SECRET_FOR_TEST");
     }
 
     [Fact]

@@ -98,16 +98,32 @@ public sealed class TechniqueSemanticsTests
     [Fact]
     public async Task Fuse_sees_every_candidate_and_its_critiques_and_replaces_them()
     {
-        var m = new TestModel((_, o) => $"fused {o!.Seed % 10}");
+        var replies = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var m = new TestModel((_, o) =>
+        {
+            var reply = $"fused answer for seed {o!.Seed}";
+            replies.Enqueue(reply);
+            return reply;
+        });
         var input = ImmutableArray.Create(Cand("c0", "one", "too short"), Cand("c1", "two", "wrong sign"));
         var output = await Run(new FuseSpec(new("m", At), 2, null, At), input, One(m));
-        Assert.Equal(2, output.Length);
+        Assert.Equal(["n1.s0", "n1.s1"], output.Select(c => c.Id));
         Assert.All(output, c => Assert.Equal(["c0", "c1"], c.Parents.ToArray()));
-        var prompt = m.Calls.First().Prompt;
-        foreach (var expected in new[] { "[1] one", "[2] two", "too short", "wrong sign" })
+
+        // Each fused candidate's text is one fuse call's reply (two calls, two different replies, none dropped or mixed).
+        Assert.Equal(2, m.Calls.Count);
+        Assert.Equal(2, replies.Distinct().Count());
+        Assert.Equal(replies.Order(StringComparer.Ordinal), output.Select(c => c.Text).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(output, c => c.Text is "one" or "two");
+
+        // Every call's prompt held every input candidate and its critique.
+        Assert.All(m.Calls, call =>
         {
-            Assert.Contains(expected, prompt, StringComparison.Ordinal);
-        }
+            foreach (var expected in new[] { "[1] one", "[2] two", "Critique of [1]: too short", "Critique of [2]: wrong sign" })
+            {
+                Assert.Contains(expected, call.Prompt, StringComparison.Ordinal);
+            }
+        });
     }
 
     [Fact]
@@ -151,14 +167,21 @@ public sealed class TechniqueSemanticsTests
     [Fact]
     public async Task Refine_until_unchanged_stops_when_the_revision_is_identical()
     {
+        // Revising the draft "3" adds the units; revising "3 apples" returns it as it is (give or take
+        // whitespace); anything else is a revision of a text refine should not have sent.
         var m = new TestModel((p, _) =>
             p.StartsWith("Evaluate", StringComparison.Ordinal) ? "needs units"
-            : p.Contains("Response:\n3 apples", StringComparison.Ordinal) ? "3 apples"
-            : "3 apples");
+            : p.Contains("Response:\n3\n", StringComparison.Ordinal) ? "3 apples"
+            : p.Contains("Response:\n3 apples\n", StringComparison.Ordinal) ? "3 apples\n"
+            : "unexpected revision");
         var output = await Run(new RefineSpec(new("m", At), 5, RefineStop.Unchanged, null, null, At), Cands("3"), One(m));
         var c = Assert.Single(output);
-        Assert.Equal("3 apples", c.Text);
+        Assert.Equal("3 apples\n", c.Text);
         Assert.Equal(4, m.Calls.Count); // round 1 changes, round 2 returns it unchanged
+        var revisions = m.Calls.Select(x => x.Prompt).Where(p => !p.StartsWith("Evaluate", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(2, revisions.Length);
+        Assert.Contains("Response:\n3\n", revisions[0], StringComparison.Ordinal);
+        Assert.Contains("Response:\n3 apples\n", revisions[1], StringComparison.Ordinal);
         Assert.Equal(2, c.Critiques.Length);
         Assert.Equal(["c0"], c.Parents.ToArray());
     }
@@ -186,10 +209,14 @@ public sealed class TechniqueSemanticsTests
     public async Task Vote_ties_break_by_first_appearance_or_shortest()
     {
         var input = Cands("a long way to say 5", "6", "the result: 5... no wait, 6", "so 5");
+        // Two votes each for 5 (c0, c3) and for 6 (c1, c2: its last number). First: 5 appeared first.
+        // Shortest: 6 has the shortest candidate ("6").
         var first = await Run(new VoteSpec(null, TieBreak.First, At), input, new Dictionary<string, IChatClient>());
-        Assert.Equal("5", AnswerExtractor.Extract(first[0].Text));
+        Assert.Equal(["c0", "c3"], first.Select(c => c.Id));
+        Assert.All(first, c => Assert.Equal(0.5, c.Score));
         var shortest = await Run(new VoteSpec(null, TieBreak.Shortest, At), input, new Dictionary<string, IChatClient>());
-        Assert.Equal("6", AnswerExtractor.Extract(shortest[0].Text));
+        Assert.Equal(["c1", "c2"], shortest.Select(c => c.Id));
+        Assert.All(shortest, c => Assert.Equal(0.5, c.Score));
     }
 
     [Fact]
