@@ -145,12 +145,12 @@ public sealed class EvalSearchCliTests : IDisposable
         Assert.All(Attempts(reference), a => Assert.Equal(1, a));
 
         var finalRows = Rows(crashed).ToDictionary(r => r.Number);
-        // A trial a kill interrupted was started once more (and only once) after that kill, and then finished.
-        Assert.All(runningAtAKill, r => Assert.Equal(r.Value + 1, finalRows[r.Key].Attempts));
-        Assert.Contains(finalRows.Values, r => r.Attempts > 1);
         // A trial already finished at a kill was never run (or paid for) again: its row, attempts, paid calls and
         // end time included, is unchanged.
         Assert.All(finishedAtAKill, r => Assert.Equal(r.Value, finalRows[r.Key].Row));
+        // A trial a kill interrupted was started once more (and only once) after that kill, and then finished.
+        Assert.All(runningAtAKill, r => Assert.Equal(r.Value + 1, finalRows[r.Key].Attempts));
+        Assert.Contains(finalRows.Values, r => r.Attempts > 1);
         // Every start beyond a trial's first is a restart of an interrupted trial.
         Assert.All(finalRows.Values, r => Assert.True(r.Attempts == 1 || runningAtAKill.ContainsKey(r.Number), $"trial {r.Number} started {r.Attempts} times"));
         Assert.True(Paid(crashed) <= Paid(reference), $"paid {Paid(crashed)} calls after crashes, {Paid(reference)} without");
