@@ -62,32 +62,7 @@ internal static class Cli
     }
 
     /// <summary>Starts the real CLI and kills it (SIGKILL) after <paramref name="after"/> unless it exits first.</summary>
-    public static async Task<(bool Exited, int ExitCode)> KillAfter(string[] args, TimeSpan after)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Repo.Root };
-        psi.ArgumentList.Add(Dll);
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var process = System.Diagnostics.Process.Start(psi)!;
-        var drainOut = process.StandardOutput.ReadToEndAsync();
-        var drainErr = process.StandardError.ReadToEndAsync();
-        using var timer = new CancellationTokenSource(after);
-        try
-        {
-            await process.WaitForExitAsync(timer.Token);
-            await Task.WhenAll(drainOut, drainErr);
-            return (true, process.ExitCode);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            return (false, -1);
-        }
-    }
+    public static Task<(bool Exited, int ExitCode)> KillAfter(string[] args, TimeSpan after) => KillWhen(args, static () => false, after);
 
     /// <summary>
     /// Starts the real CLI and kills it (SIGKILL) as soon as <paramref name="condition"/> holds (checked every few

@@ -35,47 +35,45 @@ public static class BenchmarkReader
 
         await Task.Yield();
         using var reader = lines!.GetEnumerator();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var line = 0;
+        var count = 0;
+        while (limit is null || count < limit)
         {
-            var ids = new HashSet<string>(StringComparer.Ordinal);
-            var line = 0;
-            var count = 0;
-            while (limit is null || count < limit)
+            cancellationToken.ThrowIfCancellationRequested();
+            string text;
+            try
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                string text;
-                try
+                if (!reader.MoveNext())
                 {
-                    if (!reader.MoveNext())
-                    {
-                        yield break;
-                    }
-
-                    text = reader.Current;
-                }
-                catch (FileBoundException ex)
-                {
-                    throw new DiagnosticException([ex.Error.ToDiagnostic(new SourceLocation(path, line + 1, 1))]);
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    throw new DiagnosticException([Diagnostic.Error(EvaluationDiagnosticCodes.BenchmarkUnreadable, new SourceLocation(path, line + 1, 1), $"cannot read the benchmark '{path}': {ex.Message}", "Check the file and the disk.")]);
+                    yield break;
                 }
 
-                line++;
-                if (string.IsNullOrWhiteSpace(text))
-                {
-                    continue;
-                }
-
-                var item = Parse(text, path, line);
-                if (!ids.Add(item.Id))
-                {
-                    throw Error(EvaluationDiagnosticCodes.BenchmarkDuplicateId, path, line, $"duplicate item id '{item.Id}'", "Every item needs a unique id.");
-                }
-
-                count++;
-                yield return item;
+                text = reader.Current;
             }
+            catch (FileBoundException ex)
+            {
+                throw new DiagnosticException([ex.Error.ToDiagnostic(new SourceLocation(path, line + 1, 1))]);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw new DiagnosticException([Diagnostic.Error(EvaluationDiagnosticCodes.BenchmarkUnreadable, new SourceLocation(path, line + 1, 1), $"cannot read the benchmark '{path}': {ex.Message}", "Check the file and the disk.")]);
+            }
+
+            line++;
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                continue;
+            }
+
+            var item = Parse(text, path, line);
+            if (!ids.Add(item.Id))
+            {
+                throw Error(EvaluationDiagnosticCodes.BenchmarkDuplicateId, path, line, $"duplicate item id '{item.Id}'", "Every item needs a unique id.");
+            }
+
+            count++;
+            yield return item;
         }
     }
 

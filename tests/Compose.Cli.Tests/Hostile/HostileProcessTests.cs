@@ -57,14 +57,15 @@ public sealed class HostileProcessTests(HostileFileFixture fx) : IClassFixture<H
     }
 
     [SkippableFact]
-    public async Task Even_when_allowed_the_process_environment_is_not_a_regular_file_to_read()
+    public async Task Allowing_proc_is_the_operators_choice_and_the_run_ends_without_a_stack_trace_or_the_key()
     {
         Skip.If(OperatingSystem.IsWindows(), "/proc");
         var pipeline = fx.WritePipeline("leak-allowed.yaml", HostileFileFixture.Pipeline("generate: { prompts: { generate: { file: '/proc/self/environ' } } }"));
         var result = await Cli.Process(["run", pipeline, "--input", "hi", "--allow-path", "/proc"], env: new Dictionary<string, string> { [KeyVariable] = KeyValue });
 
-        // /proc files are regular files of size 0 that read as more: the read is still bounded; what matters is
-        // that the key never comes out, whatever the outcome.
+        // With --allow-path /proc the operator lets the pipeline read /proc/self/environ (a regular file of size 0
+        // that reads as more; the read is still bounded by --max-file-bytes). This scripted model does not echo its
+        // prompt, so this checks only that the run ends cleanly and prints no key of its own accord.
         Assert.DoesNotContain(KeyValue, result.All, StringComparison.Ordinal);
         Assert.False(result.ShowsStackTrace, result.All);
     }

@@ -12,7 +12,7 @@ namespace Compose.Models.Providers;
 /// without any data is an error too. A failed check throws <see cref="UpstreamReplyException"/> before the OpenAI
 /// client sees the line.
 /// </summary>
-internal sealed class EventStreamGuard(Stream inner, OpenAIReplyGuard guard) : Stream
+internal sealed class EventStreamGuard(Stream inner, OpenAIReplyGuard guard) : ReadOnlyWrapperStream(inner)
 {
     private const string Advice = "check that base_url is the API root of an OpenAI-compatible server (usually ending in /v1), and the server's logs";
 
@@ -25,21 +25,10 @@ internal sealed class EventStreamGuard(Stream inner, OpenAIReplyGuard guard) : S
     private bool _ended;
     private bool _sawData;
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => _total; set => throw new NotSupportedException(); }
+    protected override long BytesRead => _total;
 
     public override int Read(byte[] buffer, int offset, int count) =>
         ReadAsync(buffer.AsMemory(offset, count), CancellationToken.None).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -50,7 +39,7 @@ internal sealed class EventStreamGuard(Stream inner, OpenAIReplyGuard guard) : S
                 return 0;
             }
 
-            var read = await inner.ReadAsync(_chunk, cancellationToken).ConfigureAwait(false);
+            var read = await Inner.ReadAsync(_chunk, cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
                 _ended = true;
@@ -82,21 +71,10 @@ internal sealed class EventStreamGuard(Stream inner, OpenAIReplyGuard guard) : S
         return count;
     }
 
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            inner.Dispose();
             _line.Dispose();
         }
 

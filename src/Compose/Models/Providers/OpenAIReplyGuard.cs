@@ -342,47 +342,16 @@ internal sealed class OpenAIReplyGuard(string endpoint, long maxResponseBytes) :
     }
 
     /// <summary>A response body that fails once more than the cap has been read.</summary>
-    private sealed class BoundedStream(Stream inner, OpenAIReplyGuard guard, int status) : Stream
+    private sealed class BoundedStream(Stream inner, OpenAIReplyGuard guard, int status) : ReadOnlyWrapperStream(inner)
     {
         private long _read;
 
-        public override bool CanRead => true;
+        protected override long BytesRead => _read;
 
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => _read; set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+        public override int Read(byte[] buffer, int offset, int count) => Count(Inner.Read(buffer, offset, count));
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Count(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
+            Count(await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
 
         private int Count(int read)
         {
