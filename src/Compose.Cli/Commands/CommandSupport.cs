@@ -95,5 +95,5 @@ internal static class CommandSupport
 
     /// <summary>Problems in prompt template overrides (syntax, unreadable or confined files), found without building models.</summary>
     public static IEnumerable<Diagnostic> TemplateProblems(PipelineGraph graph, FileAccessPolicy files) =>
-        graph.Nodes.SelectMany(n => PromptLibrary.Resolve(n.Spec, graph.Spec.BaseDirectory, files).Diagnostics);
+        graph.Nodes.SelectMany(n => PromptLibrary.Resolve(n.Spec, ProviderSetup.Catalog.Techniques.For(n.Spec).Templates, graph.Spec.BaseDirectory, files).Diagnostics);
 }

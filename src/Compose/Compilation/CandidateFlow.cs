@@ -4,7 +4,7 @@ namespace Compose.Compilation;
 /// Static upper bounds on what flows between layers: how many candidates, the tokens of each
 /// candidate's text and of the critiques it carries.
 /// </summary>
-internal sealed record CandidateFlow(long Count, long CandidateTokens, long CritiqueTokens)
+public sealed record CandidateFlow(long Count, long CandidateTokens, long CritiqueTokens)
 {
     public static CandidateFlow Start { get; } = new(0, 0, 0);
 

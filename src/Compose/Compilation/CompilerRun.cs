@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Compose.Language;
 using Compose.Models;
+using Compose.Techniques;
 
 namespace Compose.Compilation;
 
@@ -9,6 +10,7 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
 {
     private const string DefaultModelName = "default";
     private readonly HashSet<string> _modelNames = new(spec.Models.Select(m => m.Name), StringComparer.Ordinal);
+    private readonly TechniqueCatalog _techniques = catalog.Techniques;
 
     public PipelineGraph? Run()
     {
@@ -183,21 +185,8 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
         return null;
     }
 
-    private ImmutableArray<string> ResolveModels(TechniqueSpec technique)
-    {
-        IEnumerable<string?> names = technique switch
-        {
-            GenerateSpec g => g.Models.IsEmpty ? [Resolve(null, g)] : g.Models.Select(m => Resolve(m, g)).ToList(),
-            CritiqueSpec c => [Resolve(c.Model, c)],
-            RankSpec r => [Resolve(r.Model, r)],
-            FuseSpec f => [Resolve(f.Model, f)],
-            VerifySpec v => v.Model is not null || v.Check is null ? [Resolve(v.Model, v)] : [],
-            RefineSpec r => r.Verifier is null ? [Resolve(r.Model, r)] : [Resolve(r.Model, r), Resolve(r.Verifier, r)],
-            UnitTestsSpec u => [Resolve(u.Model, u)],
-            _ => [],
-        };
-        return [.. names.OfType<string>()];
-    }
+    private ImmutableArray<string> ResolveModels(TechniqueSpec technique, TechniqueDefinition definition) =>
+        [.. definition.ModelsOf(technique).Select(m => Resolve(m, technique)).OfType<string>()];
 
     private ImmutableArray<GraphNode> BuildNodes(out List<ModelCalls> perModel)
     {
@@ -209,11 +198,13 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
         for (var layer = 0; layer < spec.Layers.Length; layer++)
         {
             var techniques = spec.Layers[layer].Techniques;
+            var definitions = techniques.Select(_techniques.For).ToList();
             var outputs = new List<CandidateFlow>();
             var kindCounts = techniques.GroupBy(t => t.Kind).ToDictionary(g => g.Key, g => g.Count());
             var kindSeen = new Dictionary<string, int>();
-            foreach (var technique in techniques)
+            for (var i = 0; i < techniques.Length; i++)
             {
+                var (technique, definition) = (techniques[i], definitions[i]);
                 kindSeen[technique.Kind] = kindSeen.GetValueOrDefault(technique.Kind) + 1;
                 var id = technique.Id ?? (kindCounts[technique.Kind] > 1
                     ? $"L{layer + 1}.{technique.Kind}.{kindSeen[technique.Kind]}"
@@ -227,24 +218,32 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
                         "give each technique a unique 'id:'"));
                 }
 
-                var models = ResolveModels(technique);
+                var models = ResolveModels(technique, definition);
+                var needs = definition.NeedsOf(technique);
                 if (layersIntact)
                 {
-                    CheckComposition(technique, layer, flow, critiquesAvailable);
+                    CheckComposition(technique, definition, needs, layer, flow, critiquesAvailable);
                 }
 
-                var step = Bounds.Of(technique, models, flow, layer, spec.Defaults);
+                CheckCapabilities(technique, needs, models);
+                var input = new BoundsInput(
+                    flow,
+                    layer,
+                    models,
+                    Saturating.Add(PipelineCompiler.TemplateOverheadTokens, spec.Defaults.InputTokens),
+                    technique.MaxTokens ?? spec.Defaults.MaxTokens);
+                var step = definition.BoundsOf(technique, input);
                 perModel.AddRange(step.Calls);
                 var bound = step.Calls.Aggregate(CostBound.Zero, (sum, c) => sum + c.ToBound());
                 nodes.Add(new GraphNode(id, layer, technique, models, Saturating.ToInt(flow.Count), Saturating.ToInt(step.Output.Count), bound));
                 outputs.Add(step.Output);
             }
 
-            if (techniques.Any(t => t is GenerateSpec or FuseSpec))
+            if (definitions.Any(d => d.Effect == CandidateEffect.Writes))
             {
                 critiquesAvailable = false;
             }
-            else if (techniques.Any(t => t is CritiqueSpec))
+            else if (definitions.Any(d => d.Effect == CandidateEffect.Critiques))
             {
                 critiquesAvailable = true;
             }
@@ -255,23 +254,26 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
         return nodes.ToImmutable();
     }
 
-    private void CheckComposition(TechniqueSpec technique, int layer, CandidateFlow flow, bool critiquesAvailable)
+    private void CheckComposition(TechniqueSpec technique, TechniqueDefinition definition, TechniqueNeeds needs, int layer, CandidateFlow flow, bool critiquesAvailable)
     {
         if (layer == 0)
         {
-            if (technique is not GenerateSpec)
+            if (!definition.StartsFromQuestion)
             {
+                var starters = _techniques.All.Where(d => d.StartsFromQuestion).Select(d => d.Key).ToList();
                 diagnostics.Add(Diagnostic.Error(
                     DiagnosticCodes.FirstLayerNotGenerate,
                     technique.Location,
                     $"'{technique.Kind}' is in the first layer, where there are no candidates yet",
-                    "start with a 'generate' layer; only generate may be in layer 1"));
+                    starters is ["generate"]
+                        ? "start with a 'generate' layer; only generate may be in layer 1"
+                        : $"start with a layer that writes candidates from the question: {string.Join(", ", starters)}"));
             }
 
             return;
         }
 
-        if (technique is RankSpec or FuseSpec or VoteSpec && flow.Count <= 1)
+        if (needs.SeveralCandidates && flow.Count <= 1)
         {
             diagnostics.Add(Diagnostic.Error(
                 DiagnosticCodes.NeedsSeveralCandidates,
@@ -280,22 +282,9 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
                 "produce more candidates before it (raise 'samples' or add models to 'generate'), or remove it"));
         }
 
-        if (technique is RankSpec rank && flow.Count > 1 && rank.Keep >= flow.Count)
-        {
-            diagnostics.Add(Diagnostic.Warning(
-                DiagnosticCodes.RankKeepsEverything,
-                rank.Location,
-                $"'rank' keeps {rank.Keep} of at most {flow.Count} candidates, so it keeps everything",
-                $"lower 'keep' below {flow.Count}, or remove the rank layer"));
-        }
+        diagnostics.AddRange(definition.CheckOf(technique, new CompositionInput(layer, flow, critiquesAvailable)));
 
-        var useCritiques = technique switch
-        {
-            RankSpec r => r.UseCritiques,
-            FuseSpec f => f.UseCritiques,
-            _ => null,
-        };
-        if (useCritiques == true && !critiquesAvailable)
+        if (needs.Critiques && !critiquesAvailable)
         {
             diagnostics.Add(Diagnostic.Error(
                 DiagnosticCodes.CritiquesUnavailable,
@@ -304,6 +293,51 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
                 "add a '- critique: {}' layer before it, or remove 'use_critiques: true'"));
         }
     }
+
+    /// <summary>Each model the technique calls must offer what it needs (log-probabilities, continuation, constrained output).</summary>
+    private void CheckCapabilities(TechniqueSpec technique, TechniqueNeeds needs, ImmutableArray<string> models)
+    {
+        if (needs.FromModels == ModelCapabilities.None)
+        {
+            return;
+        }
+
+        foreach (var name in models.Distinct(StringComparer.Ordinal))
+        {
+            var model = spec.FindModel(name) ?? (name == DefaultModelName ? catalog.DefaultModel : null);
+            if (model is null || !catalog.TryGet(model.Provider, out var provider))
+            {
+                continue; // reported as an undefined model or an unknown provider
+            }
+
+            ModelCapabilities offered;
+            try
+            {
+                offered = provider.Capabilities(model, context.For(model));
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                offered = ModelCapabilities.None;
+            }
+
+            var missing = needs.FromModels & ~offered;
+            if (missing != ModelCapabilities.None)
+            {
+                diagnostics.Add(Diagnostic.Error(
+                    DiagnosticCodes.ModelLacksCapability,
+                    technique.Location,
+                    $"'{technique.Kind}' needs {Describe(missing)} from model '{name}', which provider '{model.Provider}' does not offer",
+                    $"call a model whose provider offers {Describe(missing)} (onnx gives log-probabilities), or use another technique"));
+            }
+        }
+    }
+
+    private static string Describe(ModelCapabilities capabilities) => string.Join(" and ", new[]
+    {
+        capabilities.HasFlag(ModelCapabilities.LogProbabilities) ? "log-probabilities" : null,
+        capabilities.HasFlag(ModelCapabilities.Continuation) ? "continuation of a partial answer" : null,
+        capabilities.HasFlag(ModelCapabilities.ConstrainedOutput) ? "constrained output" : null,
+    }.OfType<string>());
 
     private decimal? CostOf(List<ModelCalls> perModel)
     {

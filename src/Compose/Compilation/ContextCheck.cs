@@ -30,13 +30,14 @@ internal static class ContextCheck
                     continue;
                 }
 
-                var (templates, problems) = PromptLibrary.Resolve(node.Spec, graph.Spec.BaseDirectory, context.Files);
+                var definition = catalog.Techniques.For(node.Spec);
+                var (templates, problems) = PromptLibrary.Resolve(node.Spec, definition.Templates, graph.Spec.BaseDirectory, context.Files);
                 if (problems.Count > 0)
                 {
                     continue; // the template problems are reported on their own
                 }
 
-                var shown = ShownPerCall(node) * (earlierAnswer + (critiqued ? earlierAnswer : 0));
+                var shown = definition.ShownPerCallOf(node.Spec, node.MaxCandidatesIn) * (earlierAnswer + (critiqued ? earlierAnswer : 0));
                 foreach (var model in models)
                 {
                     var limit = limits[model]!;
@@ -62,20 +63,11 @@ internal static class ContextCheck
                 }
             }
 
-            earlierAnswer = Math.Max(earlierAnswer, layer.Where(n => n.Spec is not CritiqueSpec).Select(n => (long)(n.Spec.MaxTokens ?? graph.Spec.Defaults.MaxTokens)).DefaultIfEmpty(0).Max());
-            critiqued |= layer.Any(n => n.Spec is CritiqueSpec);
+            var critiques = layer.Where(n => catalog.Techniques.For(n.Spec).Effect == Techniques.CandidateEffect.Critiques).ToHashSet();
+            earlierAnswer = Math.Max(earlierAnswer, layer.Where(n => !critiques.Contains(n)).Select(n => (long)(n.Spec.MaxTokens ?? graph.Spec.Defaults.MaxTokens)).DefaultIfEmpty(0).Max());
+            critiqued |= critiques.Count > 0;
         }
     }
-
-    /// <summary>How many input candidates one call of the node shows the model.</summary>
-    private static long ShownPerCall(GraphNode node) => node.Spec switch
-    {
-        GenerateSpec or FuseSpec => node.MaxCandidatesIn,
-        RankSpec { Method: RankMethod.Listwise } => node.MaxCandidatesIn,
-        RankSpec { Method: RankMethod.Pairwise } => Math.Min(2, node.MaxCandidatesIn),
-        CritiqueSpec or RankSpec or VerifySpec or RefineSpec or UnitTestsSpec => Math.Min(1, node.MaxCandidatesIn),
-        _ => 0,
-    };
 
     private static ModelLimits? Limits(string name, PipelineSpec spec, ModelProviderCatalog catalog, ModelProviderContext context, Dictionary<string, ModelLimits?> cache)
     {

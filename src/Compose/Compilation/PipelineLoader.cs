@@ -13,13 +13,13 @@ public static class PipelineLoader
     /// </summary>
     public static CompileResult Load(string path, ModelProviderCatalog catalog, ModelProviderContext? context = null)
     {
-        var read = PipelineReader.ReadFile(path, context?.Files);
+        var read = PipelineReader.ReadFile(path, context?.Files, catalog.Techniques);
         return Compile(read, catalog, context);
     }
 
     /// <summary>Like <see cref="Load"/> for text already in memory.</summary>
     public static CompileResult LoadText(string yaml, string filePath, ModelProviderCatalog catalog, ModelProviderContext? context = null) =>
-        Compile(PipelineReader.Read(yaml, filePath), catalog, context);
+        Compile(PipelineReader.Read(yaml, filePath, catalog.Techniques), catalog, context);
 
     private static CompileResult Compile(ReadResult read, ModelProviderCatalog catalog, ModelProviderContext? context)
     {

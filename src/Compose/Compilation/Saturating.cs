@@ -1,7 +1,7 @@
 namespace Compose.Compilation;
 
 /// <summary>Arithmetic for static bounds that saturates instead of overflowing (bounds can be astronomically large).</summary>
-internal static class Saturating
+public static class Saturating
 {
     public static long Add(long a, long b) => Clamp((Int128)a + b);
 

@@ -119,6 +119,9 @@ public static class DiagnosticCodes
     /// <summary>An option is given but has no effect (warning).</summary>
     public const string UnusedOption = "CMP408";
 
+    /// <summary>A technique's own code failed while reading its options (a bug in the technique).</summary>
+    public const string TechniqueFailed = "CMP409";
+
     // CMP5xx: composition of layers.
 
     /// <summary>Layer 1 contains a technique other than generate.</summary>
@@ -138,6 +141,9 @@ public static class DiagnosticCodes
 
     /// <summary>Two nodes have the same id.</summary>
     public const string DuplicateNodeId = "CMP506";
+
+    /// <summary>A technique needs something (log-probabilities, continuation, constrained output) a model it calls does not offer.</summary>
+    public const string ModelLacksCapability = "CMP507";
 
     // CMP6xx: budget and cost.
 

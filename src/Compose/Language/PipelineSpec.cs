@@ -136,35 +136,6 @@ public enum CheckKind
 
 public sealed record CheckSpec(CheckKind Kind, string? Pattern, string? Expected, SourceLocation Location);
 
-/// <summary>What happens when a verify step passes no candidate.</summary>
-public enum OnNonePass
-{
-    /// <summary>Keep every candidate, marked unverified (default).</summary>
-    KeepAll,
-
-    /// <summary>Keep the single candidate with the highest verifier confidence.</summary>
-    KeepBest,
-
-    /// <summary>Fail the question: the run reports no answer.</summary>
-    Fail,
-}
-
-public enum RankMethod
-{
-    Listwise,
-    Pairwise,
-    Pointwise,
-}
-
-public enum RefineStop
-{
-    /// <summary>Stop when a verifier (model or check) accepts the candidate.</summary>
-    Verified,
-
-    /// <summary>Stop when a revision returns the candidate unchanged.</summary>
-    Unchanged,
-}
-
 public enum TieBreak
 {
     /// <summary>Among tied answers, the one whose first candidate came earliest.</summary>

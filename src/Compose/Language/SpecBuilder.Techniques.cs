@@ -48,7 +48,7 @@ internal sealed partial class SpecBuilder
 
                     break;
                 default:
-                    var hint = item is YScalar { IsPlain: true } word && PipelineKeys.TechniqueNames.Contains(word.Value)
+                    var hint = item is YScalar { IsPlain: true } word && _techniques.TryGet(word.Value, out _)
                         ? $"write '- {word.Value}: {{}}'"
                         : "write '- TECHNIQUE: { options }' or '- [ { A: {} }, { B: {} } ]'";
                     Error(DiagnosticCodes.WrongType, item.Location, $"a layer must be a technique or a list of techniques, got {item.Describe()}", hint);
@@ -69,7 +69,7 @@ internal sealed partial class SpecBuilder
     {
         if (mapping.Entries.Length == 0)
         {
-            Error(DiagnosticCodes.EmptyLayer, mapping.Location, "this layer names no technique", $"write one of: {string.Join(", ", PipelineKeys.TechniqueNames)}");
+            Error(DiagnosticCodes.EmptyLayer, mapping.Location, "this layer names no technique", $"write one of: {string.Join(", ", _techniques.Keys)}");
             return;
         }
 
@@ -87,7 +87,7 @@ internal sealed partial class SpecBuilder
                 continue;
             }
 
-            if (PipelineKeys.Techniques.TryGetValue(firstName, out var options) && (options.Contains(name) || PipelineKeys.Common.Contains(name)))
+            if (_techniques.TryGet(firstName, out var firstDefinition) && (firstDefinition.Options.Any(o => o.Name == name) || PipelineKeys.Common.Contains(name)))
             {
                 Error(
                     DiagnosticCodes.LayerShape,
@@ -95,7 +95,7 @@ internal sealed partial class SpecBuilder
                     $"'{name}' is an option of '{firstName}' but is written beside it, not under it",
                     $"indent it under '{firstName}:' (or write '{firstName}: {{ {name}: ... }}')");
             }
-            else if (PipelineKeys.Techniques.ContainsKey(name))
+            else if (_techniques.TryGet(name, out _))
             {
                 Error(
                     DiagnosticCodes.LayerShape,
@@ -117,9 +117,9 @@ internal sealed partial class SpecBuilder
             return null;
         }
 
-        if (!PipelineKeys.Techniques.TryGetValue(kind, out var own))
+        if (!_techniques.TryGet(kind, out var definition))
         {
-            Error(DiagnosticCodes.UnknownTechnique, entry.Key.Location, $"unknown technique '{kind}'", DidYouMean.Hint(kind, PipelineKeys.TechniqueNames, "techniques"));
+            Error(DiagnosticCodes.UnknownTechnique, entry.Key.Location, $"unknown technique '{kind}'", DidYouMean.Hint(kind, [.. _techniques.Keys], "techniques"));
             return null;
         }
 
@@ -137,143 +137,81 @@ internal sealed partial class SpecBuilder
             return null;
         }
 
-        var fields = Fields(options, [.. PipelineKeys.Common, .. own], $"'{kind}'");
+        var fields = Fields(options, [.. PipelineKeys.Common, .. definition.Options.Select(o => o.Name)], $"'{kind}'");
         var location = entry.Key.Location;
-        TechniqueSpec technique = kind switch
+        var errors = ErrorCount;
+        TechniqueSpec? technique;
+        try
         {
-            "generate" => ReadGenerate(fields, location),
-            "critique" => new CritiqueSpec(ModelOf(fields, "model"), location),
-            "rank" => new RankSpec(
-                ModelOf(fields, "model"),
-                IntOf(fields, "keep", 1, int.MaxValue) ?? 5,
-                fields.TryGetValue("method", out var method)
-                    ? Word(method.Value, "method", PipelineKeys.RankMethods, [RankMethod.Listwise, RankMethod.Pairwise, RankMethod.Pointwise]) ?? RankMethod.Listwise
-                    : RankMethod.Listwise,
-                BoolOf(fields, "use_critiques"),
-                location),
-            "fuse" => new FuseSpec(ModelOf(fields, "model"), IntOf(fields, "samples", 1, 100) ?? 1, BoolOf(fields, "use_critiques"), location),
-            "verify" => ReadVerify(fields, location),
-            "refine" => ReadRefine(fields, location),
-            "vote" => new VoteSpec(
-                fields.TryGetValue("extract", out var extract) ? Pattern(extract.Value, "extract", needsGroup: true) : null,
-                fields.TryGetValue("tie_break", out var tie)
-                    ? Word(tie.Value, "tie_break", PipelineKeys.TieBreaks, [TieBreak.First, TieBreak.Score, TieBreak.Shortest]) ?? TieBreak.First
-                    : TieBreak.First,
-                location),
-            _ => new UnitTestsSpec(ModelOf(fields, "model"), IntOf(fields, "count", 1, 50) ?? 5, IntOf(fields, "keep", 1, int.MaxValue) ?? 1, location),
-        };
+            technique = definition.ReadSpec(new TechniqueReader(this, fields, kind, location));
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException && definition.GetType().Assembly != typeof(SpecBuilder).Assembly)
+        {
+            Error(
+                DiagnosticCodes.TechniqueFailed,
+                location,
+                $"technique '{kind}' ({definition.GetType().FullName}) failed while reading its options: {exception.GetType().Name}: {exception.Message}",
+                "this is a bug in the technique; please report it to its author");
+            return null;
+        }
+
+        if (technique is null || technique.Kind != kind || !definition.SpecType.IsInstanceOfType(technique))
+        {
+            if (technique is not null || ErrorCount == errors)
+            {
+                Error(
+                    DiagnosticCodes.TechniqueFailed,
+                    location,
+                    technique is null
+                        ? $"technique '{kind}' read no options and reported no problem"
+                        : $"technique '{kind}' read a spec of kind '{technique.Kind}' ({technique.GetType().Name}), not '{kind}' ({definition.SpecType.Name})",
+                    "this is a bug in the technique; please report it to its author");
+            }
+
+            return null;
+        }
 
         return technique with
         {
             Id = ReadId(fields),
             Temperature = fields.TryGetValue("temperature", out var temperature) ? Double(temperature.Value, "temperature", 0, 2) : null,
             MaxTokens = IntOf(fields, "max_tokens", 1, 1_000_000),
-            Prompts = ReadPrompts(kind, fields),
+            Prompts = ReadPrompts(kind, [.. definition.Templates.Select(t => t.Name)], fields),
         };
     }
 
-    private GenerateSpec ReadGenerate(Dictionary<string, YEntry> fields, SourceLocation location)
+    /// <summary>A list of model names (a technique's <c>models:</c>); null when it is not a list.</summary>
+    internal ImmutableArray<ModelRef>? ModelList(YEntry list, string? single)
     {
+        if (list.Value is not YSequence sequence)
+        {
+            var hint = list.Value is YScalar { IsNull: false } one
+                ? single is null ? $"write '{list.Name}: [{one.Value}]'" : $"write '{list.Name}: [{one.Value}]' or '{single}: {one.Value}'"
+                : null;
+            Error(DiagnosticCodes.WrongType, list.Value.Location, $"{list.Name} must be a list of model names, got {list.Value.Describe()}", hint);
+            return null;
+        }
+
+        if (sequence.Items.Length == 0)
+        {
+            Error(DiagnosticCodes.MissingOption, list.Value.Location, $"'{list.Name}' lists no model", "name at least one model, or remove 'models' to use the default model");
+        }
+
         var models = ImmutableArray.CreateBuilder<ModelRef>();
-        if (fields.TryGetValue("models", out var list))
+        foreach (var item in sequence.Items)
         {
-            if (list.Value is YSequence sequence)
+            if (Text(item, "a model name") is { } name)
             {
-                if (sequence.Items.Length == 0)
-                {
-                    Error(DiagnosticCodes.MissingOption, list.Value.Location, "'models' lists no model", "name at least one model, or remove 'models' to use the default model");
-                }
-
-                foreach (var item in sequence.Items)
-                {
-                    if (Text(item, "a model name") is { } name)
-                    {
-                        models.Add(new ModelRef(name, item.Location));
-                    }
-                }
-            }
-            else
-            {
-                var hint = list.Value is YScalar { IsNull: false } one ? $"write 'models: [{one.Value}]' or 'model: {one.Value}'" : null;
-                Error(DiagnosticCodes.WrongType, list.Value.Location, $"models must be a list of model names, got {list.Value.Describe()}", hint);
-            }
-
-            if (fields.TryGetValue("model", out var single))
-            {
-                var second = single.Key.Location.Line > list.Key.Location.Line
-                    || (single.Key.Location.Line == list.Key.Location.Line && single.Key.Location.Column > list.Key.Location.Column) ? single : list;
-                Error(DiagnosticCodes.ConflictingOptions, second.Key.Location, "generate takes 'model' or 'models', not both", "list every model under 'models'");
+                models.Add(new ModelRef(name, item.Location));
             }
         }
-        else if (ModelOf(fields, "model") is { } model)
-        {
-            models.Add(model);
-        }
 
-        return new GenerateSpec(models.ToImmutable(), IntOf(fields, "samples", 1, 1000) ?? 1, location);
+        return models.ToImmutable();
     }
 
-    private VerifySpec ReadVerify(Dictionary<string, YEntry> fields, SourceLocation location)
+    internal CheckSpec? CheckOf(Dictionary<string, YEntry> fields, string key)
     {
-        var model = ModelOf(fields, "model");
-        var check = CheckOf(fields);
-        if (fields.ContainsKey("model") && fields.TryGetValue("check", out var checkEntry))
-        {
-            Error(DiagnosticCodes.ConflictingOptions, checkEntry.Key.Location, "verify takes a 'model' or a 'check', not both", "keep the one that should judge the candidates");
-        }
-        else if (!fields.ContainsKey("model") && !fields.ContainsKey("check"))
-        {
-            Error(DiagnosticCodes.MissingOption, location, "verify needs a 'model' or a 'check' to judge the candidates", "add 'model: NAME' or 'check: { regex: \"...\" }'");
-        }
-
-        var onNone = fields.TryGetValue("on_none", out var onNoneEntry)
-            ? Word(onNoneEntry.Value, "on_none", PipelineKeys.OnNone, [OnNonePass.KeepAll, OnNonePass.KeepBest, OnNonePass.Fail]) ?? OnNonePass.KeepAll
-            : OnNonePass.KeepAll;
-        return new VerifySpec(model, check, onNone, location);
-    }
-
-    private RefineSpec ReadRefine(Dictionary<string, YEntry> fields, SourceLocation location)
-    {
-        var model = ModelOf(fields, "model");
-        var verifier = ModelOf(fields, "verifier");
-        var check = CheckOf(fields);
-        RefineStop? until = null;
-        if (fields.TryGetValue("until", out var untilEntry))
-        {
-            until = Word(untilEntry.Value, "until", PipelineKeys.RefineStops, [RefineStop.Verified, RefineStop.Unchanged]);
-        }
-        else
-        {
-            Error(DiagnosticCodes.MissingOption, location, "refine has no stop condition ('until:')", "add 'until: verified' (with a verifier or check) or 'until: unchanged'");
-        }
-
-        var hasVerifier = fields.ContainsKey("verifier");
-        var hasCheck = fields.TryGetValue("check", out var checkEntry);
-        if (until == RefineStop.Verified)
-        {
-            if (hasVerifier && hasCheck)
-            {
-                Error(DiagnosticCodes.ConflictingOptions, checkEntry!.Key.Location, "refine takes a 'verifier' or a 'check', not both", "keep the one that should decide when a candidate is done");
-            }
-            else if (!hasVerifier && !hasCheck)
-            {
-                Error(DiagnosticCodes.MissingOption, untilEntry!.Value.Location, "'until: verified' needs a 'verifier' model or a 'check'", "add 'verifier: NAME' or 'check: { regex: \"...\" }'");
-            }
-        }
-        else if (until == RefineStop.Unchanged)
-        {
-            foreach (var unused in new[] { hasVerifier ? fields["verifier"] : null, checkEntry }.OfType<YEntry>())
-            {
-                Warning(DiagnosticCodes.UnusedOption, unused.Key.Location, $"'{unused.Name}' has no effect with 'until: unchanged'", "remove it, or write 'until: verified'");
-            }
-        }
-
-        return new RefineSpec(model, IntOf(fields, "rounds", 1, 20) ?? 3, until, verifier, check, location);
-    }
-
-    private CheckSpec? CheckOf(Dictionary<string, YEntry> fields)
-    {
-        if (!fields.TryGetValue("check", out var entry))
+        if (!fields.TryGetValue(key, out var entry))
         {
             return null;
         }
@@ -352,9 +290,8 @@ internal sealed partial class SpecBuilder
         return id;
     }
 
-    private ImmutableDictionary<string, PromptOverride> ReadPrompts(string kind, Dictionary<string, YEntry> fields)
+    private ImmutableDictionary<string, PromptOverride> ReadPrompts(string kind, ImmutableArray<string> templates, Dictionary<string, YEntry> fields)
     {
-        var templates = PipelineKeys.Templates[kind];
         var prompts = ImmutableDictionary.CreateBuilder<string, PromptOverride>(StringComparer.Ordinal);
         if (fields.TryGetValue("prompt", out var prompt))
         {
@@ -433,12 +370,12 @@ internal sealed partial class SpecBuilder
         return Text(file.Value, "file") is { } path ? new PromptOverride(null, path, file.Value.Location) : null;
     }
 
-    private ModelRef? ModelOf(Dictionary<string, YEntry> fields, string key) =>
+    internal ModelRef? ModelOf(Dictionary<string, YEntry> fields, string key) =>
         fields.TryGetValue(key, out var entry) && Text(entry.Value, key) is { } name ? new ModelRef(name, entry.Value.Location) : null;
 
     private int? IntOf(Dictionary<string, YEntry> fields, string key, int min, int max) =>
         fields.TryGetValue(key, out var entry) ? Int(entry.Value, key, min, max) : null;
 
-    private bool? BoolOf(Dictionary<string, YEntry> fields, string key) =>
+    internal bool? BoolOf(Dictionary<string, YEntry> fields, string key) =>
         fields.TryGetValue(key, out var entry) ? Bool(entry.Value, key) : null;
 }

@@ -81,9 +81,9 @@ internal sealed partial class SpecBuilder
         return null;
     }
 
-    private string? Text(YNode node, string what) => Scalar(node, what, "a text")?.Value;
+    internal string? Text(YNode node, string what) => Scalar(node, what, "a text")?.Value;
 
-    private int? Int(YNode node, string what, int min, int max) => (int?)Long(node, what, min, max);
+    internal int? Int(YNode node, string what, int min, int max) => (int?)Long(node, what, min, max);
 
     private long? Long(YNode node, string what, long min, long max)
     {
@@ -113,7 +113,7 @@ internal sealed partial class SpecBuilder
     private static string RangeText(long min, long max) =>
         max >= int.MaxValue ? $"at least {min}" : $"between {min} and {max}";
 
-    private double? Double(YNode node, string what, double min, double max, bool minExclusive = false)
+    internal double? Double(YNode node, string what, double min, double max, bool minExclusive = false)
     {
         if (Scalar(node, what, "a number") is not { } scalar)
         {
@@ -160,7 +160,7 @@ internal sealed partial class SpecBuilder
         return value;
     }
 
-    private bool? Bool(YNode node, string what)
+    internal bool? Bool(YNode node, string what)
     {
         if (Scalar(node, what, "true or false") is not { } scalar)
         {
@@ -183,7 +183,7 @@ internal sealed partial class SpecBuilder
     }
 
     /// <summary>One of <paramref name="words"/>, mapped to the value at the same index.</summary>
-    private T? Word<T>(YNode node, string what, ImmutableArray<string> words, T[] values)
+    internal T? Word<T>(YNode node, string what, ImmutableArray<string> words, T[] values)
         where T : struct
     {
         if (Scalar(node, what, $"one of {string.Join(", ", words)}") is not { } scalar)
@@ -202,7 +202,7 @@ internal sealed partial class SpecBuilder
     }
 
     /// <summary>A regular expression that compiles (and has a capture group when <paramref name="needsGroup"/>).</summary>
-    private string? Pattern(YNode node, string what, bool needsGroup)
+    internal string? Pattern(YNode node, string what, bool needsGroup)
     {
         if (Scalar(node, what, "a regular expression") is not { } scalar)
         {
@@ -274,11 +274,11 @@ internal sealed partial class SpecBuilder
         return new SpecMapping(entries.ToImmutable(), mapping.Location);
     }
 
-    private void Error(string code, SourceLocation location, string message, string? hint = null) =>
+    internal void Error(string code, SourceLocation location, string message, string? hint = null) =>
         _diagnostics.Add(Diagnostic.Error(code, location, message, hint));
 
-    private void Warning(string code, SourceLocation location, string message, string? hint = null) =>
+    internal void Warning(string code, SourceLocation location, string message, string? hint = null) =>
         _diagnostics.Add(Diagnostic.Warning(code, location, message, hint));
 
-    private int ErrorCount => _diagnostics.Count(d => d.IsError);
+    internal int ErrorCount => _diagnostics.Count(d => d.IsError);
 }

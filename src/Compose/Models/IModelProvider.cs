@@ -29,6 +29,28 @@ public interface IModelProvider
     /// Null when the provider cannot tell without calling (a remote server) or the spec has errors. Must not throw.
     /// </summary>
     ModelLimits? Limits(ModelSpec spec, ModelProviderContext context) => null;
+
+    /// <summary>
+    /// What the model offers beyond plain chat, for the compiler to match against what techniques need. Only what
+    /// the provider can promise for this spec without calling; <see cref="ModelCapabilities.None"/> by default. Must not throw.
+    /// </summary>
+    ModelCapabilities Capabilities(ModelSpec spec, ModelProviderContext context) => ModelCapabilities.None;
+}
+
+/// <summary>What a model offers beyond plain chat; a technique that needs one is checked against its models' providers at compile time.</summary>
+[Flags]
+public enum ModelCapabilities
+{
+    None = 0,
+
+    /// <summary>Each reply carries the log-probability of its tokens (<c>logprob_sum</c> in the reply's additional properties).</summary>
+    LogProbabilities = 1,
+
+    /// <summary>The model continues a partial answer given as the last (assistant) message instead of starting anew.</summary>
+    Continuation = 2,
+
+    /// <summary>The model's output can be constrained to a grammar or a set of choices.</summary>
+    ConstrainedOutput = 4,
 }
 
 /// <summary>

@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Collections.Immutable;
-using System.Reflection;
 using Compose.IO;
 using Compose.Language;
 using Compose.Runtime;
@@ -8,38 +6,11 @@ using Compose.Runtime;
 namespace Compose.Prompts;
 
 /// <summary>
-/// The default prompt templates shipped with Compose (embedded <c>Prompts/Templates/*.sbn</c>) and the
-/// resolution of a technique's templates: a per-technique override (inline or file) wins over the default.
+/// The resolution of a technique's templates: a per-technique override (inline or file) wins over the technique's
+/// default (<see cref="TechniqueTemplate"/>; the built-ins' defaults are <c>Techniques/*/Templates/*.sbn</c>).
 /// </summary>
 public static class PromptLibrary
 {
-    private static readonly ConcurrentDictionary<string, PromptTemplate> BuiltIns = new(StringComparer.Ordinal);
-
-    /// <summary>Template names per technique kind; the first is the one <c>prompt:</c> overrides.</summary>
-    public static ImmutableDictionary<string, ImmutableArray<string>> TemplatesByTechnique => PipelineKeys.Templates;
-
-    /// <summary>Every built-in template name.</summary>
-    public static IEnumerable<string> BuiltInNames =>
-        TemplatesByTechnique.Values.SelectMany(v => v).Distinct().Order(StringComparer.Ordinal);
-
-    /// <summary>The text of a built-in template.</summary>
-    public static string BuiltInText(string name)
-    {
-        var resource = $"Compose.Prompts.{name}.sbn";
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(resource)
-            ?? throw new InvalidOperationException($"Built-in prompt template '{name}' is missing from the assembly.");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
-
-    /// <summary>The parsed built-in template (parsed once per process).</summary>
-    public static PromptTemplate BuiltIn(string name) =>
-        BuiltIns.GetOrAdd(name, static n =>
-        {
-            var (template, diagnostics) = PromptTemplate.Parse(n, BuiltInText(n), "built-in", SourceLocation.None);
-            return template ?? throw new InvalidOperationException($"Built-in template '{n}' does not parse: {diagnostics[0]}");
-        });
-
     /// <summary>
     /// The templates a technique uses, by name, with overrides applied. Override problems (file
     /// missing, outside the pipeline's folder, too large, not a regular file, syntax errors) are returned
@@ -47,17 +18,19 @@ public static class PromptLibrary
     /// symlinks) or a folder <paramref name="files"/> allows, and read within its size and time bounds.
     /// </summary>
     public static (ImmutableDictionary<string, PromptTemplate> Templates, IReadOnlyList<Diagnostic> Diagnostics) Resolve(
-        TechniqueSpec technique, string baseDirectory, FileAccessPolicy? files = null)
+        TechniqueSpec technique, IReadOnlyList<TechniqueTemplate> templates, string baseDirectory, FileAccessPolicy? files = null)
     {
+        ArgumentNullException.ThrowIfNull(technique);
+        ArgumentNullException.ThrowIfNull(templates);
         files ??= FileAccessPolicy.Default;
         var diagnostics = new List<Diagnostic>();
         var result = ImmutableDictionary.CreateBuilder<string, PromptTemplate>(StringComparer.Ordinal);
-        var names = TemplatesByTechnique.TryGetValue(technique.Kind, out var n) ? n : [];
-        foreach (var name in names)
+        foreach (var known in templates)
         {
+            var name = known.Name;
             if (!technique.Prompts.TryGetValue(name, out var over))
             {
-                result[name] = BuiltIn(name);
+                result[name] = known.Default;
                 continue;
             }
 

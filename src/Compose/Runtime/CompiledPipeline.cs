@@ -27,14 +27,15 @@ public sealed class CompiledPipeline : IChatClient
     private CompiledPipeline(
         PipelineGraph graph,
         ImmutableDictionary<string, IChatClient> models,
-        ImmutableArray<(GraphNode, ITechnique, ImmutableDictionary<string, PromptTemplate>)> nodes)
+        ImmutableArray<(GraphNode, ITechnique, ImmutableDictionary<string, PromptTemplate>)> nodes,
+        ImmutableHashSet<string> writers)
     {
         Graph = graph;
         _models = models;
         _nodes = nodes;
         _layers = [.. Enumerable.Range(0, graph.LayerCount)
             .Select(l => nodes.Select((n, i) => (n.Item1.Layer, i)).Where(x => x.Layer == l).Select(x => x.i).ToImmutableArray())];
-        StreamsFinalLayer = _layers.Length > 0 && _layers[^1].Length == 1 && MakesOneCall(nodes[_layers[^1][0]].Item1);
+        StreamsFinalLayer = _layers.Length > 0 && _layers[^1].Length == 1 && AnswersInOneCall(nodes[_layers[^1][0]].Item1, writers);
     }
 
     /// <summary>
@@ -59,11 +60,17 @@ public sealed class CompiledPipeline : IChatClient
         options ??= PipelineBuildOptions.Default;
         var diagnostics = new List<Diagnostic>();
         var nodes = ImmutableArray.CreateBuilder<(GraphNode, ITechnique, ImmutableDictionary<string, PromptTemplate>)>();
+        var writers = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
         foreach (var node in graph.Nodes)
         {
-            var (templates, problems) = PromptLibrary.Resolve(node.Spec, graph.Spec.BaseDirectory, context.Files);
+            var definition = catalog.Techniques.For(node.Spec);
+            var (templates, problems) = PromptLibrary.Resolve(node.Spec, definition.Templates, graph.Spec.BaseDirectory, context.Files);
             diagnostics.AddRange(problems);
-            nodes.Add((node, TechniqueFactory.Create(node.Spec), templates));
+            nodes.Add((node, definition.CreateFor(node.Spec), templates));
+            if (definition.Effect == CandidateEffect.Writes)
+            {
+                writers.Add(node.Id);
+            }
         }
 
         var models = ImmutableDictionary.CreateBuilder<string, IChatClient>(StringComparer.Ordinal);
@@ -112,7 +119,7 @@ public sealed class CompiledPipeline : IChatClient
             return (null, [.. diagnostics]);
         }
 
-        return (new CompiledPipeline(graph, models.ToImmutable(), nodes.ToImmutable()), [.. diagnostics]);
+        return (new CompiledPipeline(graph, models.ToImmutable(), nodes.ToImmutable(), writers.ToImmutable()), [.. diagnostics]);
     }
 
     /// <summary>Answers one question given as text.</summary>
@@ -289,12 +296,9 @@ public sealed class CompiledPipeline : IChatClient
         return output;
     }
 
-    private static bool MakesOneCall(GraphNode node) => node.Spec switch
-    {
-        GenerateSpec g => g.Samples * node.ResolvedModels.Length == 1,
-        FuseSpec f => f.Samples == 1,
-        _ => false,
-    };
+    /// <summary>The node writes one new candidate in its one model call (generate with one sample of one model, fuse with one sample).</summary>
+    private static bool AnswersInOneCall(GraphNode node, ImmutableHashSet<string> writers) =>
+        node.Bound.Calls == 1 && node.MaxCandidatesOut == 1 && writers.Contains(node.Id);
 
     /// <summary>
     /// Why the run failed. The failures a run expects — a model call that failed for good, a question that failed

@@ -20,7 +20,7 @@ public static class PipelineFactory
             return PipelineLoader.Load(path, catalog, context);
         }
 
-        var read = PipelineReader.ReadFile(path, context.Files);
+        var read = PipelineReader.ReadFile(path, context.Files, catalog.Techniques);
         if (read.Spec is null || read.Diagnostics.Any(d => d.IsError))
         {
             return PipelineLoader.Load(path, catalog, context);

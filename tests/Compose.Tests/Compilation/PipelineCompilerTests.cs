@@ -1,5 +1,6 @@
 using Compose.Compilation;
 using Compose.Language;
+using Compose.Techniques;
 using Compose.Models;
 
 namespace Compose.Tests.Compilation;

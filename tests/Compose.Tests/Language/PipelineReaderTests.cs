@@ -1,4 +1,5 @@
 using Compose.Language;
+using Compose.Techniques;
 
 namespace Compose.Tests.Language;
 

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using Compose.Language;
+using Compose.Techniques;
 
 namespace Compose.Tests.Language;
 
@@ -42,7 +43,7 @@ public sealed class SchemaTests
         { "$defs/check/properties", Sorted(PipelineKeys.Check) },
         { "$defs/promptFile/properties", Sorted(PipelineKeys.PromptFile) },
         { "$defs/model/properties", Sorted(PipelineKeys.Model) },
-        { "$defs/technique/properties", Sorted(PipelineKeys.TechniqueNames) },
+        { "$defs/technique/properties", Sorted(TechniqueCatalog.BuiltIn.Keys) },
     };
 
     [Theory]
@@ -53,21 +54,23 @@ public sealed class SchemaTests
     }
 
     [Fact]
-    public void Describes_every_technique_option_and_template()
+    public void Describes_every_technique_of_the_catalog_with_its_options_words_and_templates()
     {
-        Assert.Equal(Sorted(PipelineKeys.TechniqueNames), Sorted(PipelineKeys.Techniques.Keys));
-        foreach (var (kind, own) in PipelineKeys.Techniques)
+        Assert.Equal(8, TechniqueCatalog.BuiltIn.All.Length);
+        foreach (var definition in TechniqueCatalog.BuiltIn.All)
         {
-            Assert.Equal(Sorted(PipelineKeys.Common.Concat(own)), Keys($"$defs/{kind}/properties"));
-            Assert.Equal(Sorted(PipelineKeys.Templates[kind]), Keys($"$defs/{kind}/properties/prompts/properties"));
+            var kind = definition.Key;
+            Assert.Equal($"#/$defs/{kind}", At($"$defs/technique/properties/{kind}/$ref").GetString());
+            Assert.Equal(Sorted(PipelineKeys.Common.Concat(definition.Options.Select(o => o.Name))), Keys($"$defs/{kind}/properties"));
+            Assert.Equal(Sorted(definition.Templates.Select(t => t.Name)), Keys($"$defs/{kind}/properties/prompts/properties"));
+            foreach (var option in definition.Options.Where(o => !o.Words.IsEmpty))
+            {
+                Assert.Equal(Sorted(option.Words), Words($"$defs/{kind}/properties/{option.Name}/enum"));
+            }
         }
     }
 
     [Theory]
-    [InlineData("$defs/rank/properties/method/enum", nameof(PipelineKeys.RankMethods))]
-    [InlineData("$defs/verify/properties/on_none/enum", nameof(PipelineKeys.OnNone))]
-    [InlineData("$defs/refine/properties/until/enum", nameof(PipelineKeys.RefineStops))]
-    [InlineData("$defs/vote/properties/tie_break/enum", nameof(PipelineKeys.TieBreaks))]
     [InlineData("$defs/outputOptions/properties/tie_break/enum", nameof(PipelineKeys.TieBreaks))]
     [InlineData("$defs/outputOptions/properties/select/enum", nameof(PipelineKeys.Selections))]
     [InlineData("$defs/output/oneOf/0/enum", nameof(PipelineKeys.Selections))]

@@ -32,11 +32,12 @@ internal static class TechniqueHarness
         ITraceSink? trace = null)
     {
         var node = new GraphNode("n1", 0, spec, [.. models.Keys], input.Length, input.Length, CostBound.Zero);
-        var (templates, problems) = PromptLibrary.Resolve(spec, Directory.GetCurrentDirectory());
+        var definition = TechniqueCatalog.BuiltIn.For(spec);
+        var (templates, problems) = PromptLibrary.Resolve(spec, definition.Templates, Directory.GetCurrentDirectory());
         Assert.Empty(problems);
         var context = new TechniqueContext(Question.FromText(question), node, input, templates, GenerationDefaults.Standard,
             models, seed, trace ?? NullTraceSink.Instance, ImmutableDictionary<string, ModelPrice>.Empty);
-        return await TechniqueFactory.Create(spec).RunAsync(context, CancellationToken.None);
+        return await definition.CreateFor(spec).RunAsync(context, CancellationToken.None);
     }
 
     public static Dictionary<string, IChatClient> One(IChatClient model) => new() { ["m"] = model };

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Compose.Language;
 using Compose.Runtime;
+using Compose.Techniques;
 using Microsoft.Extensions.AI;
 using static Compose.Tests.Techniques.TechniqueHarness;
 

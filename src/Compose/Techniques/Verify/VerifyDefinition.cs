@@ -1,0 +1,78 @@
+using System.Collections.Immutable;
+using Compose.Compilation;
+using Compose.Language;
+using Compose.Prompts;
+using Compose.Runtime;
+using static Compose.Compilation.Saturating;
+
+namespace Compose.Techniques;
+
+/// <summary>A model or a program check judges each candidate; failures are dropped.</summary>
+public sealed record VerifySpec(ModelRef? Model, CheckSpec? Check, OnNonePass OnNone, SourceLocation Location) : TechniqueSpec(Location)
+{
+    public override string Kind => "verify";
+}
+
+/// <summary>What happens when a verify step passes no candidate.</summary>
+public enum OnNonePass
+{
+    /// <summary>Keep every candidate, marked unverified (default).</summary>
+    KeepAll,
+
+    /// <summary>Keep the single candidate with the highest verifier confidence.</summary>
+    KeepBest,
+
+    /// <summary>Fail the question: the run reports no answer.</summary>
+    Fail,
+}
+
+/// <summary><c>verify</c>: a model (one call per candidate) or a program check judges each candidate; those that fail are dropped.</summary>
+public sealed class VerifyDefinition : TechniqueDefinition<VerifySpec>
+{
+    private static readonly ImmutableArray<string> OnNoneWords = ["keep_all", "keep_best", "fail"];
+
+    internal static TechniqueTemplate Prompt { get; } = TechniqueTemplate.BuiltIn("verify");
+
+    public override string Key => "verify";
+
+    public override string Summary => "A model or a program check judges each candidate; the ones that fail are dropped.";
+
+    public override ImmutableArray<TechniqueOption> Options { get; } =
+    [
+        new("model", "The model that judges (or 'check')."),
+        new("check", "A program check instead of a model: { regex: ... }, { number: true | N } or { has_answer: true }."),
+        new("on_none", "When none passes: keep_all (default), keep_best or fail.") { Words = OnNoneWords },
+    ];
+
+    public override ImmutableArray<TechniqueTemplate> Templates { get; } = [Prompt];
+
+    public override VerifySpec Read(TechniqueReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var model = reader.Model("model");
+        var check = reader.Check();
+        if (reader.Has("model") && reader.Has("check"))
+        {
+            reader.Error(DiagnosticCodes.ConflictingOptions, reader.KeyLocation("check"), "verify takes a 'model' or a 'check', not both", "keep the one that should judge the candidates");
+        }
+        else if (!reader.Has("model") && !reader.Has("check"))
+        {
+            reader.Error(DiagnosticCodes.MissingOption, reader.Location, "verify needs a 'model' or a 'check' to judge the candidates", "add 'model: NAME' or 'check: { regex: \"...\" }'");
+        }
+
+        var onNone = reader.Word("on_none", OnNoneWords, [OnNonePass.KeepAll, OnNonePass.KeepBest, OnNonePass.Fail]) ?? OnNonePass.KeepAll;
+        return new VerifySpec(model, check, onNone, reader.Location);
+    }
+
+    public override IEnumerable<ModelRef?> Models(VerifySpec spec) => spec.Model is not null || spec.Check is null ? [spec.Model] : [];
+
+    public override TechniqueBounds Bounds(VerifySpec spec, BoundsInput input) =>
+        new(spec.Model is null && spec.Check is not null
+            ? []
+            : [ModelCalls.Of(input.Model, input.Input.Count, Add(input.QuestionTokens, input.Input.CandidateTokens), input.MaxTokens)],
+            input.Input);
+
+    public override long CandidatesShownPerCall(VerifySpec spec, long candidatesIn) => Math.Min(1, candidatesIn);
+
+    public override ITechnique Create(VerifySpec spec) => new Verify(spec);
+}
