@@ -20,11 +20,14 @@ public static class ComposeApp
             ServeCommand.Create(console),
             EvalCommand.Create(console),
             SearchCommand.Create(console),
+            TechniquesCommand.Create(console),
         };
         foreach (var option in FileBoundsOptions.Create())
         {
             root.Options.Add(option);
         }
+
+        root.Options.Add(TechniqueOptions.Create());
 
         RefuseOptionLikeArguments(root);
         return root;

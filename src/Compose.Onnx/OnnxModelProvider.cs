@@ -96,6 +96,9 @@ public sealed class OnnxModelProvider : IModelProvider, IDisposable
         return new OnnxChatClient(model, format, spec.Name);
     }
 
+    /// <summary>Every reply carries its tokens' log-probabilities and their sum (<c>logprobs</c>, <c>logprob_sum</c>).</summary>
+    public ModelCapabilities Capabilities(ModelSpec spec, ModelProviderContext context) => ModelCapabilities.LogProbabilities;
+
     /// <summary>The context and prompt-token count of the folder's model: its config, tokenizer and chat format, without a session.</summary>
     public ModelLimits? Limits(ModelSpec spec, ModelProviderContext context)
     {

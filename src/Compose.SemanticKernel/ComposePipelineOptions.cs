@@ -11,7 +11,10 @@ public sealed record ComposePipelineOptions
     /// <summary>A YAML file with <c>models:</c> bound over the pipeline's models of the same name (like <c>compose run --models</c>).</summary>
     public string? ModelsFile { get; init; }
 
-    /// <summary>The providers pipelines may use; by default the standard ones plus <c>provider: host</c>.</summary>
+    /// <summary>
+    /// The providers and techniques pipelines may use; by default the standard providers plus <c>provider: host</c>, and the
+    /// built-in techniques (add your own with <c>Catalog.WithTechniques(...)</c> or <c>services.AddComposeTechnique&lt;T&gt;()</c>).
+    /// </summary>
     public ModelProviderCatalog Catalog { get; init; } = ComposeSemanticKernel.Catalog;
 
     /// <summary>How model stacks are built (outer middleware, telemetry).</summary>

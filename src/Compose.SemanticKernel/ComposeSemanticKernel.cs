@@ -36,15 +36,23 @@ public static class ComposeSemanticKernel
             }
         }
 
+        var catalog = WithRegisteredTechniques(options.Catalog, services);
         var context = new ModelProviderContext
         {
             BaseDirectory = Path.GetDirectoryName(full)!,
-            Catalog = options.Catalog,
+            Catalog = catalog,
             Services = services,
             Files = options.Files,
             LoggerFactory = services?.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
         };
-        var (pipeline, problems) = PipelineFactory.Load(full, options.Catalog, options.Build, context, models);
+        var (pipeline, problems) = PipelineFactory.Load(full, catalog, options.Build, context, models);
         return pipeline ?? throw new ComposePipelineException(full, diagnostics.AddRange(problems));
+    }
+
+    /// <summary>The catalog with the techniques registered in <paramref name="services"/> (<c>AddComposeTechnique</c>) that it does not hold yet.</summary>
+    private static ModelProviderCatalog WithRegisteredTechniques(ModelProviderCatalog catalog, IServiceProvider? services)
+    {
+        var registered = services?.GetServices<Techniques.TechniqueDefinition>().Where(d => !catalog.Techniques.TryGet(d.Key, out var known) || known.GetType() != d.GetType()).ToList();
+        return registered is { Count: > 0 } ? catalog.WithTechniques(catalog.Techniques.With(registered)) : catalog;
     }
 }

@@ -1,4 +1,5 @@
 using Compose.Runtime;
+using Compose.Techniques;
 using Microsoft.Extensions.AI;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
@@ -29,6 +30,28 @@ public static class ComposeServiceCollectionExtensions
             services.AddKeyedSingleton<IChatClient>(serviceId, (sp, _) => new ComposeChatClient(sp.GetRequiredKeyedService<CompiledPipeline>(serviceId)));
         }
 
+        return services;
+    }
+
+    /// <summary>
+    /// Registers a technique of your own: pipelines this container loads (<see cref="AddComposePipeline"/>,
+    /// <see cref="AddComposePipelinePlugin"/>, <see cref="ComposeSemanticKernel.LoadPipeline"/> with its services) may use it
+    /// like a built-in. See docs/techniques.md.
+    /// </summary>
+    public static IServiceCollection AddComposeTechnique<TDefinition>(this IServiceCollection services)
+        where TDefinition : TechniqueDefinition, new()
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddSingleton<TechniqueDefinition>(new TDefinition());
+        return services;
+    }
+
+    /// <summary>Registers <paramref name="definition"/> (see <see cref="AddComposeTechnique{TDefinition}(IServiceCollection)"/>).</summary>
+    public static IServiceCollection AddComposeTechnique(this IServiceCollection services, TechniqueDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(definition);
+        services.AddSingleton(definition);
         return services;
     }
 

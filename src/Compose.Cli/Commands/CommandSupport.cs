@@ -38,7 +38,7 @@ internal static class CommandSupport
     public static ModelProviderContext Context(string path, CliConsole console, ParseResult parse) => new()
     {
         BaseDirectory = Path.GetDirectoryName(Path.GetFullPath(path))!,
-        Catalog = ProviderSetup.Catalog,
+        Catalog = TechniqueOptions.Catalog(parse),
         Environment = console.Environment,
         Files = Files(parse),
     };
@@ -89,11 +89,14 @@ internal static class CommandSupport
             return new CompileResult(null, problems);
         }
 
-        var result = PipelineFactory.Compile(path, ProviderSetup.Catalog, models, Context(path, console, parse));
+        var result = PipelineFactory.Compile(path, TechniqueOptions.Catalog(parse), models, Context(path, console, parse));
         return result with { Diagnostics = problems.AddRange(result.Diagnostics) };
     }
 
     /// <summary>Problems in prompt template overrides (syntax, unreadable or confined files), found without building models.</summary>
-    public static IEnumerable<Diagnostic> TemplateProblems(PipelineGraph graph, FileAccessPolicy files) =>
-        graph.Nodes.SelectMany(n => PromptLibrary.Resolve(n.Spec, ProviderSetup.Catalog.Techniques.For(n.Spec).Templates, graph.Spec.BaseDirectory, files).Diagnostics);
+    public static IEnumerable<Diagnostic> TemplateProblems(PipelineGraph graph, ParseResult parse)
+    {
+        var (techniques, files) = (TechniqueOptions.Catalog(parse).Techniques, Files(parse));
+        return graph.Nodes.SelectMany(n => PromptLibrary.Resolve(n.Spec, techniques.For(n.Spec).Templates, graph.Spec.BaseDirectory, files).Diagnostics);
+    }
 }

@@ -88,7 +88,7 @@ internal static class EvalCommand
             {
                 CompiledPipeline Load(string path)
                 {
-                    var (pipeline, diagnostics) = PipelineFactory.Load(path, ProviderSetup.Catalog, buildOptions, CommandSupport.Context(path, console, parse), bindings);
+                    var (pipeline, diagnostics) = PipelineFactory.Load(path, TechniqueOptions.Catalog(parse), buildOptions, CommandSupport.Context(path, console, parse), bindings);
                     DiagnosticPrinter.Print(console.Error, diagnostics);
                     if (pipeline is null)
                     {

@@ -70,7 +70,7 @@ internal static class SearchCommand
                 return ExitCodes.BadInput;
             }
 
-            var pool = ArchitecturePool.Build(space, ProviderSetup.Catalog);
+            var pool = ArchitecturePool.Build(space, TechniqueOptions.Catalog(parse));
             if (pool.Feasible.IsEmpty)
             {
                 DiagnosticPrinter.Print(console.Error, pool.Diagnostics);
@@ -130,7 +130,7 @@ internal static class SearchCommand
                     ["fidelity"] = fullFidelity.ToString(CultureInfo.InvariantCulture),
                     ["scorer"] = parse.GetValue(scorer)!,
                 });
-                var evaluator = new PipelineTrialEvaluator(space, ProviderSetup.Catalog, benchmarkPath, fullFidelity, score, cache);
+                var evaluator = new PipelineTrialEvaluator(space, TechniqueOptions.Catalog(parse), benchmarkPath, fullFidelity, score, cache);
                 var context = new OptimizerContext(pool, fullFidelity, parse.GetValue(trials), parse.GetValue(seed));
                 var result = await SearchRunner.RunAsync(chosen, context, evaluator, store, new TrialPrinter(console), ct).ConfigureAwait(false);
                 if (result.Best is { } best)

@@ -79,7 +79,7 @@ internal static class ServeCommand
             {
                 foreach (var path in parse.GetValue(files)!)
                 {
-                    var (pipeline, diagnostics) = PipelineFactory.Load(path, ProviderSetup.Catalog, context: CommandSupport.Context(path, console, parse), models: bindings);
+                    var (pipeline, diagnostics) = PipelineFactory.Load(path, TechniqueOptions.Catalog(parse), context: CommandSupport.Context(path, console, parse), models: bindings);
                     problems.AddRange(diagnostics);
                     if (pipeline is null)
                     {

@@ -24,7 +24,7 @@ internal static class ValidateCommand
                 var diagnostics = result.Diagnostics.ToList();
                 if (result.Graph is not null && result.Success)
                 {
-                    diagnostics.AddRange(CommandSupport.TemplateProblems(result.Graph, CommandSupport.Files(parse)));
+                    diagnostics.AddRange(CommandSupport.TemplateProblems(result.Graph, parse));
                 }
 
                 all.Add((file, diagnostics, result.Graph));
