@@ -91,19 +91,30 @@ public sealed class PromptTemplate
     [ThreadStatic]
     private static CancellationTokenSource? t_deadline;
 
+    /// <summary>
+    /// One sandboxed context per thread, reused across renders (a context is large: creating one per call was most of a
+    /// call's allocations). Rendering is synchronous, so a thread renders one template at a time; a render that fails
+    /// drops the context, and a fresh one is made for the next.
+    /// </summary>
+    [ThreadStatic]
+    private static TemplateContext? t_context;
+
+    private static TemplateContext NewContext() => new(Builtins)
+    {
+        LoopLimit = 10_000,
+        RecursiveLimit = 32,
+        LimitToString = MaxOutputChars,
+        StrictVariables = false,
+        TemplateLoader = null,
+        MemberFilter = static _ => false,
+        EnableRelaxedMemberAccess = true,
+    };
+
     private string RenderWithin(ScriptObject model, CancellationTokenSource deadline)
     {
-        var context = new TemplateContext(Builtins)
-        {
-            CancellationToken = deadline.Token,
-            LoopLimit = 10_000,
-            RecursiveLimit = 32,
-            LimitToString = MaxOutputChars,
-            StrictVariables = false,
-            TemplateLoader = null,
-            MemberFilter = static _ => false,
-            EnableRelaxedMemberAccess = true,
-        };
+        var context = t_context ?? NewContext();
+        t_context = null;
+        context.CancellationToken = deadline.Token;
         context.PushGlobal(model);
         try
         {
@@ -113,6 +124,10 @@ public sealed class PromptTemplate
                 throw new PromptRenderException($"prompt template '{Name}' ({Origin}) rendered more than {MaxOutputChars} characters.");
             }
 
+            context.PopGlobal();
+            context.Reset();
+            context.CancellationToken = CancellationToken.None;
+            t_context = context;
             return text.Trim();
         }
         catch (ScriptAbortException) when (deadline.IsCancellationRequested)

@@ -96,6 +96,34 @@ public sealed class PromptSandboxTests
     }
 
     [Fact]
+    public void Renders_on_one_thread_share_nothing_a_template_wrote_or_left_behind()
+    {
+        static PromptTemplate Parse(string text) => PromptTemplate.Parse("t", text, "inline", SourceLocation.None).Template!;
+        var writer = Parse("{{ leaked = 'secret' }}{{ question }}{{ capture kept }}x{{ end }}");
+        var reader = Parse("[{{ leaked }}][{{ kept }}][{{ question }}]");
+        var failing = Parse("{{ for i in 1..100000 }}{{ i }}{{ end }}");
+        Exception? failure = null;
+        var run = new Thread(() =>
+        {
+            try
+            {
+                Assert.Equal("first", writer.Render(PromptModels.ForQuestion("first")));
+                Assert.Equal("[][][second]", reader.Render(PromptModels.ForQuestion("second")));
+                Assert.Throws<PromptRenderException>(() => failing.Render(PromptModels.ForQuestion("q")));
+                Assert.Equal("[][][third]", reader.Render(PromptModels.ForQuestion("third")));
+                Assert.Equal("[][][fourth]", reader.Render(PromptModels.ForQuestion("fourth")));
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+        });
+        run.Start();
+        run.Join();
+        Assert.Null(failure);
+    }
+
+    [Fact]
     public void Every_built_in_template_parses()
     {
         var templates = Compose.Techniques.TechniqueCatalog.BuiltIn.All.SelectMany(d => d.Templates).Distinct().ToList();
