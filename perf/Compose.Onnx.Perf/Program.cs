@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Compose.Onnx;
 using Compose.Onnx.Generation;
-using Compose.Onnx.Testing;
+using Compose.Onnx.TestKit;
 using Microsoft.Extensions.AI;
 
 // Prints, in one run on one machine: (a) runner wall time / time inside ONNX Runtime session runs,

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Compose.Language;
-using Compose.Onnx.Testing;
+using Compose.Onnx.TestKit;
 
 namespace Compose.Onnx.Tests;
 

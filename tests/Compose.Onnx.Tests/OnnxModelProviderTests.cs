@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Compose.Language;
 using Compose.Models;
-using Compose.Onnx.Testing;
+using Compose.Onnx.TestKit;
 using Microsoft.Extensions.AI;
 
 namespace Compose.Onnx.Tests;

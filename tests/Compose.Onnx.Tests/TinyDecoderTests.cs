@@ -1,6 +1,6 @@
 using Compose.Onnx.Config;
 using Compose.Onnx.Generation;
-using Compose.Onnx.Testing;
+using Compose.Onnx.TestKit;
 
 namespace Compose.Onnx.Tests;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using Compose.Onnx.Testing;
+using Compose.Onnx.TestKit;
 using Compose.Onnx.Tokenization;
 
 namespace Compose.Onnx.Tests;

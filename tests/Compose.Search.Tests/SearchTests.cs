@@ -132,6 +132,53 @@ public sealed class SearchTests : IDisposable
         Assert.Contains(diagnostics, d => d.Code == SearchDiagnosticCodes.SpaceUnknownKey && d.Location.Line == 7);
     }
 
+    [Fact]
+    public void A_space_budget_is_read_by_the_pipeline_language()
+    {
+        var file = Path.Combine(_dir, "s.space.yaml");
+        File.WriteAllText(Path.Combine(_dir, "m.yaml"), "models:\n  a: { provider: scripted }\n");
+        File.WriteAllText(file, "search: 1\nname: s\nmodels: m.yaml\naxes:\n  generators: [[a]]\n"
+            + "budget: { max_calls: 9, max_cost: 0.5, prices: { a: { input: 0.15, output: 0.6 } } }\n");
+        var (space, diagnostics) = SearchSpaceReader.ReadFile(file);
+        Assert.Empty(diagnostics);
+        Assert.Equal(9, space!.Budget.MaxCalls);
+        Assert.Equal(0.5m, space.Budget.MaxCost);
+        Assert.Equal((0.15m, 0.6m), (space.Budget.Prices["a"].InputPer1K, space.Budget.Prices["a"].OutputPer1K));
+        Assert.Equal(6, space.Budget.MaxCostLocation.Line);
+    }
+
+    public static TheoryData<string> BudgetCases() =>
+    [
+        "{ max_calls: 0 }",
+        "{ max_calls: 2.5 }",
+        "{ max_tokens: -1 }",
+        "{ max_cost: -0.1 }",
+        "{ max_cals: 5 }",
+        "{ max_calls: 5, prices: { a: [0.15, 0.6] } }",
+        "{ max_calls: 5, prices: { a: { input: 0.15 } } }",
+        "{ max_calls: 5, prices: { a: { input: '0.15', output: 0.6 } } }",
+        "[5]",
+    ];
+
+    [Theory]
+    [MemberData(nameof(BudgetCases))]
+    public void A_space_budget_has_the_pipeline_budget_diagnostics(string budget)
+    {
+        var pipeline = PipelineReader.Read($"compose: 1\nname: p\nmodels:\n  a: {{ provider: scripted }}\nbudget: {budget}\nlayers:\n  - generate: {{ model: a }}\n", "p.yaml");
+        var expected = pipeline.Diagnostics.Where(d => d.IsError).Select(d => (d.Code, d.Location.Column, d.Message)).ToList();
+        Assert.NotEmpty(expected);
+
+        var file = Path.Combine(_dir, "s.space.yaml");
+        File.WriteAllText(Path.Combine(_dir, "m.yaml"), "models:\n  a: { provider: scripted }\n");
+        File.WriteAllText(file, $"search: 1\nname: s\nmodels: m.yaml\naxes:\n  generators: [[a]]\nbudget: {budget}\n");
+        var (space, diagnostics) = SearchSpaceReader.ReadFile(file);
+
+        Assert.Null(space);
+        // Same codes, columns and messages on the budget's line (line 5 of the pipeline, line 6 of the space).
+        Assert.All(pipeline.Diagnostics.Where(d => d.IsError), d => Assert.Equal(5, d.Location.Line));
+        Assert.Equal(expected, diagnostics.Where(d => d.IsError && d.Location.Line == 6).Select(d => (d.Code, d.Location.Column, d.Message)).ToList());
+    }
+
     private sealed class StopAfter(ITrialEvaluator inner, int allowed) : ITrialEvaluator
     {
         public int Calls { get; private set; }

@@ -1,12 +1,14 @@
 using Compose.Evaluation.Benchmarks;
+using Compose.Runtime;
 
 namespace Compose.Evaluation.Scoring;
 
 /// <summary>
-/// Correct when the answer's final number (read by <see cref="MathAnswer.Extract"/>) equals the reference's
-/// number within a relative tolerance; commas, currency, units, percent signs and trailing zeros are ignored.
+/// Correct when the answer's final number (read by <see cref="MathAnswer.Extract"/>) is the reference's number
+/// (<see cref="AnswerNumber"/>, as verify's number check: whole numbers exactly, others within a relative
+/// tolerance; fractions read as their value; commas, currency, units, percent signs and trailing zeros ignored).
 /// </summary>
-public sealed class NumberScorer(double relativeTolerance = 1e-6) : IScorer
+public sealed class NumberScorer(double relativeTolerance = AnswerNumber.DefaultRelativeTolerance) : IScorer
 {
     public string Name => "number";
 
@@ -20,7 +22,7 @@ public sealed class NumberScorer(double relativeTolerance = 1e-6) : IScorer
             return ValueTask.FromResult(Score.Of(false, extracted));
         }
 
-        var correct = item.References.Any(r => MathAnswer.ToNumber(MathAnswer.Extract(r)) is { } expected && MathAnswer.Close(value, expected, relativeTolerance));
+        var correct = item.References.Any(r => MathAnswer.ToNumber(MathAnswer.Extract(r)) is { } expected && AnswerNumber.Same(value, expected, relativeTolerance));
         return ValueTask.FromResult(Score.Of(correct, extracted));
     }
 }

@@ -24,7 +24,7 @@ namespace Compose.Search.Space;
 ///   fusers: [1, 2]                 # fusers per fusion layer
 ///   final: [none, verify, unit_tests]
 ///   temperature: { min: 0.0, max: 1.0, steps: 5 }   # or a list
-/// budget: { max_calls: 20, max_tokens: 40000, max_cost: 0.01, prices: { a: [0.15, 0.6] } }
+/// budget: { max_calls: 20, max_tokens: 40000, max_cost: 0.01, prices: { a: { input: 0.15, output: 0.6 } } }   # as in a pipeline
 /// output: vote                     # vote | first
 /// </code>
 /// </summary>
@@ -69,12 +69,12 @@ public static class SearchSpaceReader
             return (null, [Diagnostic.Error(SearchDiagnosticCodes.SpaceUnreadable, new SourceLocation(path, (int)ex.Start.Line, (int)ex.Start.Column), $"not valid YAML: {ex.Message}", "Check indentation and quoting.")]);
         }
 
-        var reader = new Reader(path, diagnostics, files);
+        var reader = new Reader(path, text, diagnostics, files);
         var space = reader.Read(root);
         return (diagnostics.Any(d => d.IsError) ? null : space, [.. diagnostics]);
     }
 
-    private sealed class Reader(string path, List<Diagnostic> diagnostics, FileAccessPolicy files)
+    private sealed class Reader(string path, string text, List<Diagnostic> diagnostics, FileAccessPolicy files)
     {
         private string BaseDirectory => Path.GetDirectoryName(Path.GetFullPath(path))!;
 
@@ -214,35 +214,26 @@ public static class SearchSpaceReader
             return (list, (list.Min(), list.Max()));
         }
 
+        // The budget is the pipeline language's: same keys, ranges, price syntax and diagnostic codes (BudgetReader).
+        // What is the search's own: a space must have one, and it must limit something.
         private BudgetSpec ReadBudget(YamlNode? node)
         {
-            if (node is not YamlMappingNode map)
+            if (node is null or YamlScalarNode { Value: null or "" or "~" or "null" or "Null" or "NULL" })
             {
                 Error(node ?? new YamlMappingNode(), "'budget:' is required: the per-question limit no architecture may exceed", "budget: { max_calls: 20 }");
                 return BudgetSpec.Unlimited;
             }
 
-            Unknown(map, ["max_calls", "max_tokens", "max_cost", "prices"], "A budget takes");
-            var prices = ImmutableDictionary.CreateBuilder<string, ModelPrice>(StringComparer.Ordinal);
-            if (Get(map, "prices") is YamlMappingNode p)
+            var (budget, found) = BudgetReader.ReadTopLevel(text, path);
+            diagnostics.AddRange(found);
+            if (budget is null || found.Any(d => d.IsError))
             {
-                foreach (var (k, v) in p.Children)
-                {
-                    var pair = Doubles(v, [0, 0]);
-                    prices[((YamlScalarNode)k).Value ?? ""] = new ModelPrice((decimal)pair[0], (decimal)pair[Math.Min(1, pair.Length - 1)], At(v));
-                }
+                return budget ?? BudgetSpec.Unlimited;
             }
 
-            var budget = new BudgetSpec
-            {
-                MaxCalls = Get(map, "max_calls") is { } c ? (int)Number(c, 0) : null,
-                MaxTokens = Get(map, "max_tokens") is { } t ? (long)Number(t, 0) : null,
-                MaxCost = Get(map, "max_cost") is { } m ? (decimal)Number(m, 0) : null,
-                Prices = prices.ToImmutable(),
-            };
             if (budget.IsUnlimited)
             {
-                Error(map, "the budget needs max_calls, max_tokens or max_cost", "budget: { max_calls: 20 }");
+                Error(node, "the budget needs max_calls, max_tokens or max_cost", "budget: { max_calls: 20 }");
             }
 
             return budget;

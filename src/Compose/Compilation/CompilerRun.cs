@@ -349,14 +349,13 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
                 return null;
             }
 
-            try
-            {
-                total += (call.InputTokens / 1000m * price.InputPer1K) + (call.OutputTokens / 1000m * price.OutputPer1K);
-            }
-            catch (OverflowException)
+            var cost = price.Cost(call.InputTokens, call.OutputTokens);
+            if (cost == decimal.MaxValue || total > decimal.MaxValue - cost)
             {
                 return decimal.MaxValue;
             }
+
+            total += cost;
         }
 
         return total;

@@ -107,7 +107,27 @@ public sealed record BudgetSpec
     public bool IsUnlimited => MaxCalls is null && MaxTokens is null && MaxCost is null;
 }
 
-public sealed record ModelPrice(decimal InputPer1K, decimal OutputPer1K, SourceLocation Location);
+/// <summary>A model's price: money per 1,000 input tokens and per 1,000 output tokens.</summary>
+public sealed record ModelPrice(decimal InputPer1K, decimal OutputPer1K, SourceLocation Location)
+{
+    /// <summary>
+    /// The money of a call (or of calls) with <paramref name="inputTokens"/> and <paramref name="outputTokens"/>:
+    /// <c>input × InputPer1K / 1000 + output × OutputPer1K / 1000</c>; <see cref="decimal.MaxValue"/> when that
+    /// is beyond what a decimal holds. The one place the cost formula is written: the static bound, the budget
+    /// and the run's usage all use it.
+    /// </summary>
+    public decimal Cost(long inputTokens, long outputTokens)
+    {
+        try
+        {
+            return (inputTokens * InputPer1K / 1000m) + (outputTokens * OutputPer1K / 1000m);
+        }
+        catch (OverflowException)
+        {
+            return decimal.MaxValue;
+        }
+    }
+}
 
 /// <summary>One layer: one technique, or several that run side by side on the same input.</summary>
 public sealed record LayerSpec(ImmutableArray<TechniqueSpec> Techniques, SourceLocation Location);

@@ -238,7 +238,7 @@ internal sealed partial class SpecBuilder(string file, List<Diagnostic> diagnost
         return stops.ToImmutable();
     }
 
-    private BudgetSpec ReadBudget(YNode node)
+    internal BudgetSpec ReadBudget(YNode node)
     {
         var result = BudgetSpec.Unlimited with { Location = node.Location };
         if (node is YScalar { IsNull: true } || Mapping(node, "budget") is not { } mapping)

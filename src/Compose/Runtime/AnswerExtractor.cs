@@ -58,13 +58,6 @@ public static partial class AnswerExtractor
         return a.ToLowerInvariant();
     }
 
-    /// <summary>Parses a normalised answer as a number.</summary>
-    public static bool TryNumber(string? answer, out decimal value)
-    {
-        value = 0;
-        return answer is not null && decimal.TryParse(answer, NumberStyles.Number, CultureInfo.InvariantCulture, out value);
-    }
-
     private static string? LastBoxed(string text)
     {
         var start = text.LastIndexOf("\\boxed{", StringComparison.Ordinal);

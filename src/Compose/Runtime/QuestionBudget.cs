@@ -118,11 +118,7 @@ public sealed class QuestionBudget
     public Usage Record(string model, long inputTokens, long outputTokens, bool completed = true)
     {
         Parent?.Record(model, inputTokens, outputTokens, completed);
-        var cost = 0m;
-        if (_prices.TryGetValue(model, out var price))
-        {
-            cost = (inputTokens * price.InputPer1K / 1000m) + (outputTokens * price.OutputPer1K / 1000m);
-        }
+        var cost = _prices.TryGetValue(model, out var price) ? price.Cost(inputTokens, outputTokens) : 0m;
 
         lock (_gate)
         {
@@ -135,7 +131,7 @@ public sealed class QuestionBudget
             _calls++;
             _inputTokens += inputTokens;
             _outputTokens += outputTokens;
-            _cost += cost;
+            _cost = _cost > decimal.MaxValue - cost ? decimal.MaxValue : _cost + cost;
         }
 
         return new Usage(1, inputTokens, outputTokens, cost);

@@ -1,5 +1,5 @@
 using Compose.Onnx.Config;
-using Compose.Onnx.Testing;
+using Compose.Onnx.TestKit;
 
 namespace Compose.Tools.Arith;
 

@@ -28,14 +28,14 @@ public sealed class ProgramCheck
                 case CheckKind.Regex:
                     return _regex?.IsMatch(text) ?? false;
                 case CheckKind.Number:
-                    var answer = AnswerExtractor.Extract(text);
-                    if (!AnswerExtractor.TryNumber(answer, out var value))
+                    // Read and compared as the evaluation's number scorer does (AnswerNumber): 3/4 is 0.75.
+                    if (AnswerNumber.Read(AnswerExtractor.Extract(text)) is not { } value)
                     {
                         return false;
                     }
 
                     return _spec.Expected is null
-                        || (AnswerExtractor.TryNumber(AnswerExtractor.Normalize(_spec.Expected), out var expected) && expected == value);
+                        || (AnswerNumber.Read(_spec.Expected) is { } expected && AnswerNumber.Same(value, expected));
                 case CheckKind.HasAnswer:
                     return !string.IsNullOrWhiteSpace(AnswerExtractor.Extract(text));
                 default:

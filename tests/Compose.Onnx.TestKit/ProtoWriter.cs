@@ -1,9 +1,9 @@
 using Google.Protobuf;
 
-namespace Compose.Onnx.Testing;
+namespace Compose.Onnx.TestKit;
 
 /// <summary>Writes one protobuf message field by field (enough of the wire format to emit ONNX models).</summary>
-internal sealed class ProtoWriter
+public sealed class ProtoWriter
 {
     private readonly MemoryStream _stream = new();
     private readonly CodedOutputStream _out;

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Compose.Onnx.Config;
 
-namespace Compose.Onnx.Testing;
+namespace Compose.Onnx.TestKit;
 
 /// <summary>
 /// Writes a complete GenAI model folder with a tiny random-weight decoder (token + position embedding,
@@ -170,7 +170,7 @@ public static class TinyDecoderWriter
         return a;
     }
 
-    internal static string GenAiConfigJson(TinyDecoderSpec s)
+    public static string GenAiConfigJson(TinyDecoderSpec s)
     {
         var inputs = new Dictionary<string, string> { ["input_ids"] = "input_ids", ["attention_mask"] = "attention_mask" };
         var outputs = new Dictionary<string, string> { ["logits"] = "logits" };
@@ -221,7 +221,7 @@ public static class TinyDecoderWriter
     }
 
     /// <summary>A byte-level BPE tokenizer.json: the 256 byte tokens, a few merges, and three special tokens.</summary>
-    internal static string TokenizerJson()
+    public static string TokenizerJson()
     {
         var alphabet = ByteAlphabet();
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);

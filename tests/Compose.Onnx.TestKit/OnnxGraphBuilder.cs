@@ -1,12 +1,12 @@
 using System.Runtime.InteropServices;
 
-namespace Compose.Onnx.Testing;
+namespace Compose.Onnx.TestKit;
 
 /// <summary>
 /// Builds a small ONNX model (onnx.proto field numbers) without the onnx Python package: nodes,
 /// initializers (optionally in an external data file), typed inputs and outputs.
 /// </summary>
-internal sealed class OnnxGraphBuilder
+public sealed class OnnxGraphBuilder
 {
     public const int Float = 1;
     public const int Int32 = 6;
@@ -127,6 +127,8 @@ internal sealed class OnnxGraphBuilder
             graph.Message(12, o);
         }
 
+        // producer_name: the name this writer had when models/arith/model.onnx was written; kept so that
+        // tools/arith/ArithTool rebuilds the shipped model byte for byte.
         var model = new ProtoWriter()
             .Int(1, 8)
             .String(2, "Compose.Onnx.Testing")

@@ -1,6 +1,6 @@
 using Compose.Onnx.Config;
 
-namespace Compose.Onnx.Testing;
+namespace Compose.Onnx.TestKit;
 
 /// <summary>The shape of a tiny decoder model folder written by <see cref="TinyDecoderWriter"/>.</summary>
 public sealed record TinyDecoderSpec

@@ -1,0 +1,128 @@
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.AI;
+
+namespace Compose.Models.Providers;
+
+/// <summary>
+/// What the models that answer without a network share (the scripted model, the replay model): an optional
+/// fixed latency; the prompt is the last user message; a call with seed <c>s</c> picks choice
+/// <c>s mod n</c> (as an unsigned number) of <c>n</c>; tokens are counted as characters / 4 (rounded up,
+/// at least 1); a reply longer than <see cref="ChatOptions.MaxOutputTokens"/> tokens is cut to
+/// <c>4 × MaxOutputTokens</c> characters and finishes with <see cref="ChatFinishReason.Length"/>, and the
+/// usage counts the reply as returned; streaming sends the reply word by word and the usage last.
+/// </summary>
+public abstract partial class SimulatedChatClient(TimeSpan latency, string providerName, string modelId) : IChatClient
+{
+    /// <summary>Characters per token in the simulated token count.</summary>
+    public const int CharsPerToken = 4;
+
+    public TimeSpan Latency { get; } = latency;
+
+    /// <summary>The model's name in the pipeline, reported as the response's model id.</summary>
+    public string ModelId { get; } = modelId;
+
+    /// <summary>The simulated token count of <paramref name="chars"/> characters.</summary>
+    public static long Tokens(int chars) => Math.Max(1, (chars + CharsPerToken - 1) / CharsPerToken);
+
+    /// <summary>Choice <c>seed mod n</c> of <paramref name="choices"/> (the seed read as an unsigned number).</summary>
+    public static T Pick<T>(ImmutableArray<T> choices, long seed) =>
+        choices.IsDefaultOrEmpty
+            ? throw new ArgumentException("There is nothing to pick from.", nameof(choices))
+            : choices[(int)((ulong)seed % (ulong)choices.Length)];
+
+    /// <summary>
+    /// <paramref name="reply"/> as a call limited to <paramref name="maxOutputTokens"/> returns it: cut to
+    /// <c>4 × maxOutputTokens</c> characters when longer (then <paramref name="cut"/> is true).
+    /// </summary>
+    public static string Limit(string reply, int? maxOutputTokens, out bool cut)
+    {
+        var room = maxOutputTokens is { } max ? Math.Max(0L, (long)max * CharsPerToken) : long.MaxValue;
+        cut = reply.Length > room;
+        return cut ? reply[..(int)room] : reply;
+    }
+
+    /// <summary>The usage of a call whose messages hold <paramref name="inputChars"/> characters and whose reply holds <paramref name="outputChars"/>.</summary>
+    public static UsageDetails Usage(int inputChars, int outputChars)
+    {
+        var input = Tokens(inputChars);
+        var output = Tokens(outputChars);
+        return new UsageDetails { InputTokenCount = input, OutputTokenCount = output, TotalTokenCount = input + output };
+    }
+
+    /// <summary>The reply to <paramref name="prompt"/> (the last user message) for a call with <paramref name="seed"/>; may throw <see cref="ModelCallException"/>.</summary>
+    protected abstract string Reply(string prompt, long seed);
+
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (Latency > TimeSpan.Zero)
+        {
+            await Task.Delay(Latency, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        var inputChars = 0;
+        var prompt = "";
+        foreach (var m in messages)
+        {
+            var text = m.Text;
+            inputChars += text.Length;
+            if (m.Role == ChatRole.User)
+            {
+                prompt = text;
+            }
+        }
+
+        var reply = Limit(Reply(prompt, options?.Seed ?? 0), options?.MaxOutputTokens, out var cut);
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, reply))
+        {
+            ModelId = ModelId,
+            FinishReason = cut ? ChatFinishReason.Length : ChatFinishReason.Stop,
+            Usage = Usage(inputChars, reply.Length),
+        };
+    }
+
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        // Word by word, as a real model streams tokens; the usage comes in the last update.
+        var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        var id = Guid.NewGuid().ToString("N");
+        foreach (Match word in Words().Matches(response.Text))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return new ChatResponseUpdate(ChatRole.Assistant, word.Value) { ModelId = ModelId, ResponseId = id, MessageId = id };
+        }
+
+        yield return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(response.Usage!)])
+        {
+            ModelId = ModelId,
+            ResponseId = id,
+            MessageId = id,
+            FinishReason = response.FinishReason,
+        };
+    }
+
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is null && serviceType.IsInstanceOfType(this) ? this
+        : serviceKey is null && serviceType == typeof(ChatClientMetadata) ? new ChatClientMetadata(providerName, null, ModelId)
+        : null;
+
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+
+    /// <summary>A word with the spaces before it.</summary>
+    [GeneratedRegex(@"\s*\S+|\s+$")]
+    private static partial Regex Words();
+}
