@@ -155,11 +155,7 @@ public sealed class TechniqueContext
 
         var input = response.Usage?.InputTokenCount ?? 0;
         var output = response.Usage?.OutputTokenCount ?? 0;
-        var cost = 0m;
-        if (_prices.TryGetValue(model, out var price))
-        {
-            cost = (input * price.InputPer1K / 1000m) + (output * price.OutputPer1K / 1000m);
-        }
+        var cost = _prices.TryGetValue(model, out var price) ? price.Cost(input, output) : 0m;
 
         var text = response.Text;
         double? logprob = response.AdditionalProperties?.TryGetValue("logprob_sum", out var lp) == true && lp is double d ? d : null;
