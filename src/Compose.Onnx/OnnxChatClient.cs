@@ -1,3 +1,4 @@
+using Compose.Runtime;
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
@@ -15,8 +16,8 @@ namespace Compose.Onnx;
 /// </summary>
 public sealed class OnnxChatClient : IChatClient
 {
-    public const string LogProbsKey = "logprobs";
-    public const string LogProbSumKey = "logprob_sum";
+    public const string LogProbsKey = ComposeKeys.LogProbs;
+    public const string LogProbSumKey = ComposeKeys.LogProbSum;
 
     private readonly ChatClientMetadata _metadata;
     private readonly ImmutableArray<int> _stopTokenIds;

@@ -43,10 +43,10 @@ public sealed class ComposeChatClient(CompiledPipeline pipeline) : DelegatingCha
             normalized.Seed = s;
         }
 
-        if ((props.TryGetValue(MaxCallsKey, out var calls) || props.TryGetValue("compose.max_calls", out calls))
+        if ((props.TryGetValue(MaxCallsKey, out var calls) || props.TryGetValue(ComposeKeys.MaxCalls, out calls))
             && AsLong(calls) is { } c)
         {
-            normalized.AdditionalProperties["compose.max_calls"] = (int)Math.Clamp(c, 0, int.MaxValue);
+            normalized.AdditionalProperties[ComposeKeys.MaxCalls] = (int)Math.Clamp(c, 0, int.MaxValue);
         }
 
         return normalized;

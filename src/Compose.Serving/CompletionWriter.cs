@@ -98,7 +98,7 @@ internal sealed class CompletionWriter(HttpResponse response, string model)
     private static string FinishReason(ChatFinishReason? reason) => reason == ChatFinishReason.Length ? "length" : "stop";
 
     private static Usage UsageOf(UsageDetails? details, AdditionalPropertiesDictionary? properties) => new(
-        properties?.TryGetValue("compose.calls", out var calls) == true && calls is int c ? c : 0,
+        properties?.TryGetValue(ComposeKeys.Calls, out var calls) == true && calls is int c ? c : 0,
         details?.InputTokenCount ?? 0,
         details?.OutputTokenCount ?? 0,
         0m);

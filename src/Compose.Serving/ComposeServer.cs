@@ -282,7 +282,7 @@ public static partial class ComposeServer
             var options = new ChatOptions { Seed = request.Seed };
             if (request.MaxCalls is { } calls)
             {
-                options.AdditionalProperties = new() { ["compose.max_calls"] = calls };
+                options.AdditionalProperties = new() { [ComposeKeys.MaxCalls] = calls };
             }
 
             var writer = new CompletionWriter(context.Response, request.Model);

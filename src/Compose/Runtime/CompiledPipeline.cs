@@ -451,9 +451,9 @@ public sealed class CompiledPipeline : IChatClient
 
     private static AdditionalPropertiesDictionary PropertiesOf(RunResult result) => new()
     {
-        ["compose.calls"] = result.Usage.Calls,
-        ["compose.budget_exhausted"] = result.BudgetExhausted,
-        ["compose.candidates"] = result.AllCandidates.Length,
+        [ComposeKeys.Calls] = result.Usage.Calls,
+        [ComposeKeys.BudgetExhausted] = result.BudgetExhausted,
+        [ComposeKeys.Candidates] = result.AllCandidates.Length,
     };
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>
@@ -473,7 +473,7 @@ public sealed class CompiledPipeline : IChatClient
     {
         var run = new RunOptions { Seed = options?.Seed ?? 0 };
         if (options?.AdditionalProperties is { } props
-            && props.TryGetValue("compose.max_calls", out var maxCalls) && AsCallCount(maxCalls) is int calls)
+            && props.TryGetValue(ComposeKeys.MaxCalls, out var maxCalls) && AsCallCount(maxCalls) is int calls)
         {
             run = run with { Budget = new BudgetSpec { MaxCalls = calls } };
         }

@@ -158,7 +158,7 @@ public sealed class TechniqueContext
         var cost = _prices.TryGetValue(model, out var price) ? price.Cost(input, output) : 0m;
 
         var text = response.Text;
-        double? logprob = response.AdditionalProperties?.TryGetValue("logprob_sum", out var lp) == true && lp is double d ? d : null;
+        double? logprob = response.AdditionalProperties?.TryGetValue(ComposeKeys.LogProbSum, out var lp) == true && lp is double d ? d : null;
         if (_trace is not NullTraceSink)
         {
             _trace.Write(new ModelCalled(NodeId, purpose, model, sample, seed, ToTrace(messages), text, input, output,
