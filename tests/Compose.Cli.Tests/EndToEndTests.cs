@@ -11,7 +11,7 @@ public sealed class EndToEndTests
     [MemberData(nameof(PipelineFiles))]
     public async Task Every_shipped_pipeline_validates(string file)
     {
-        var result = await Cli.Process(["validate", file, "--models", Repo.ScriptedModels]);
+        var result = await Cli.Process(["validate", file, "--models", Repo.ScriptedModels, .. Repo.TechniquesFor(file)]);
         Assert.True(result.ExitCode == 0, result.All);
         Assert.Contains(": ok (", result.Out, StringComparison.Ordinal);
         Assert.DoesNotContain("error", result.Error, StringComparison.Ordinal);
@@ -21,7 +21,7 @@ public sealed class EndToEndTests
     [MemberData(nameof(PipelineFiles))]
     public async Task Every_shipped_pipeline_runs_end_to_end_on_scripted_models(string file)
     {
-        var result = await Cli.Process(["run", file, "--models", Repo.ScriptedModels, "--input", "What is 6*7?", "--json"]);
+        var result = await Cli.Process(["run", file, "--models", Repo.ScriptedModels, "--input", "What is 6*7?", "--json", .. Repo.TechniquesFor(file)]);
         Assert.True(result.ExitCode == 0, result.All);
         using var json = JsonDocument.Parse(result.Out);
         Assert.Contains("42", json.RootElement.GetProperty("answer").GetString(), StringComparison.Ordinal);

@@ -16,6 +16,21 @@ public sealed class ExamplesAndModelsTests
         Assert.Matches(@"usage: \d+ input \+ \d+ output tokens", result.Out);
     }
 
+    [Fact]
+    public async Task The_custom_technique_example_app_registers_keyword_filter_and_runs_offline()
+    {
+        var dll = Repo.Path("examples", "CustomTechnique", "App", "bin", "Debug", "net10.0", "CustomTechniqueApp.dll");
+        var release = Repo.Path("examples", "CustomTechnique", "App", "bin", "Release", "net10.0", "CustomTechniqueApp.dll");
+        var built = File.Exists(release) && (!File.Exists(dll) || File.GetLastWriteTimeUtc(release) > File.GetLastWriteTimeUtc(dll)) ? release : dll;
+        Assert.True(File.Exists(built), $"build the solution first: {built} is missing");
+        var result = await RunDll(built);
+        Assert.True(result.ExitCode == 0, result.All);
+        Assert.Matches(@"(?m)^2\s+L2\.keyword_filter\s+keyword_filter\s+-\s+3→3\s+0\s+0\s+0$", result.Out);
+        Assert.Contains("layer 2 (L2.keyword_filter) passed on 2:", result.Out, StringComparison.Ordinal);
+        Assert.Contains("answer: Canberra is the capital of Australia, in the Australian Capital Territory.", result.Out, StringComparison.Ordinal);
+        Assert.Equal("", result.Error);
+    }
+
     [SkippableFact]
     public async Task Models_inspect_describes_a_model_folder()
     {

@@ -20,7 +20,9 @@ public sealed class MutationFuzzTests
     [Fact]
     public async Task Two_thousand_mutations_end_with_0_or_2_and_no_stack_trace()
     {
-        var seeds = Repo.PipelineFiles().Select(File.ReadAllText).ToArray();
+        var files = Repo.PipelineFiles().ToArray();
+        var seeds = files.Select(File.ReadAllText).ToArray();
+        var techniques = files.Select(Repo.TechniquesFor).ToArray();
         var random = new Random(20261123);
         var dir = Directory.CreateTempSubdirectory("compose-fuzz-");
         var failures = new List<string>();
@@ -29,10 +31,11 @@ public sealed class MutationFuzzTests
         {
             for (var i = 0; i < 2_000; i++)
             {
-                var text = Mutate(seeds[random.Next(seeds.Length)], random, 1 + random.Next(3));
+                var seed = random.Next(seeds.Length);
+                var text = Mutate(seeds[seed], random, 1 + random.Next(3));
                 var file = Path.Combine(dir.FullName, $"m{i}.yaml");
                 await File.WriteAllTextAsync(file, text);
-                var result = await Cli.InProcess("validate", file, "--models", Repo.ScriptedModels);
+                var result = await Cli.InProcess(["validate", file, "--models", Repo.ScriptedModels, .. techniques[seed]]);
                 if (result.ExitCode is not (0 or 2) || result.ShowsStackTrace)
                 {
                     failures.Add($"#{i} exit {result.ExitCode}\n{text}\n---\n{result.All}");
@@ -40,7 +43,7 @@ public sealed class MutationFuzzTests
 
                 if (result.ExitCode == 0 && valid++ % 4 == 0)
                 {
-                    var run = await Cli.InProcess("run", file, "--models", Repo.ScriptedModels, "--input", "What is 6*7?");
+                    var run = await Cli.InProcess(["run", file, "--models", Repo.ScriptedModels, "--input", "What is 6*7?", .. techniques[seed]]);
                     if (run.ExitCode is not (0 or 1 or 2) || run.ShowsStackTrace)
                     {
                         failures.Add($"#{i} run exit {run.ExitCode}\n{text}\n---\n{run.All}");

@@ -27,7 +27,7 @@ public sealed class ShippedFilesRunTests
 
         foreach (var line in runs)
         {
-            var args = Split(line);
+            var args = Repo.InBuiltConfiguration(Split(line));
             Assert.Contains(file, args);
             if (args[0] is "eval" or "search")
             {

@@ -209,6 +209,33 @@ internal sealed partial class SpecBuilder
         return models.ToImmutable();
     }
 
+    /// <summary>A list of texts (a technique's own list option); null when it is not a list or an item is not a text.</summary>
+    internal ImmutableArray<string>? TextList(YEntry list)
+    {
+        if (list.Value is not YSequence sequence)
+        {
+            var hint = list.Value is YScalar { IsNull: false } one ? $"write '{list.Name}: [{one.Value}]'" : null;
+            Error(DiagnosticCodes.WrongType, list.Value.Location, $"{list.Name} must be a list of texts, got {list.Value.Describe()}", hint);
+            return null;
+        }
+
+        var texts = ImmutableArray.CreateBuilder<string>(sequence.Items.Length);
+        var usable = true;
+        foreach (var item in sequence.Items)
+        {
+            if (Text(item, $"an item of {list.Name}") is { } text)
+            {
+                texts.Add(text);
+            }
+            else
+            {
+                usable = false;
+            }
+        }
+
+        return usable ? texts.MoveToImmutable() : null;
+    }
+
     internal CheckSpec? CheckOf(Dictionary<string, YEntry> fields, string key)
     {
         if (!fields.TryGetValue(key, out var entry))

@@ -52,6 +52,13 @@ public sealed class TechniqueReader
     public string? Text(string option) =>
         _fields.TryGetValue(option, out var entry) ? _builder.Text(entry.Value, option) : null;
 
+    /// <summary>
+    /// A list of texts (<c>keywords: [alpha, beta]</c>); null when absent or unusable (reported: a value that is not a
+    /// list, with a hint when a single text is written, or an item that is not a text). An empty list is returned as such.
+    /// </summary>
+    public ImmutableArray<string>? Texts(string option) =>
+        _fields.TryGetValue(option, out var entry) ? _builder.TextList(entry) : null;
+
     /// <summary>One of <paramref name="words"/>, mapped to the value at the same index; null when absent or unknown (reported, with a did-you-mean).</summary>
     public T? Word<T>(string option, ImmutableArray<string> words, T[] values)
         where T : struct
