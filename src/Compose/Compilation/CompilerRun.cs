@@ -186,7 +186,34 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
     }
 
     private ImmutableArray<string> ResolveModels(TechniqueSpec technique, TechniqueDefinition definition) =>
-        [.. definition.ModelsOf(technique).Select(m => Resolve(m, technique)).OfType<string>()];
+        [.. Guard(definition, technique, "naming its models", () => definition.ModelsOf(technique).ToList(), []).Select(m => Resolve(m, technique)).OfType<string>()];
+
+    /// <summary>
+    /// Runs a hook of a technique from outside Compose: an exception is that technique's bug, reported as CMP409 at its
+    /// place with its type's name, and <paramref name="fallback"/> stands in. A built-in's exception is Compose's own bug
+    /// and is left to the compiler's internal-error report.
+    /// </summary>
+    private T Guard<T>(TechniqueDefinition definition, TechniqueSpec technique, string what, Func<T> hook, T fallback)
+    {
+        if (definition.GetType().Assembly == typeof(CompilerRun).Assembly)
+        {
+            return hook();
+        }
+
+        try
+        {
+            return hook();
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            diagnostics.Add(Diagnostic.Error(
+                DiagnosticCodes.TechniqueFailed,
+                technique.Location,
+                $"technique '{technique.Kind}' ({definition.GetType().FullName}) failed while {what}: {exception.GetType().Name}: {exception.Message}",
+                "this is a bug in the technique; please report it to its author"));
+            return fallback;
+        }
+    }
 
     private ImmutableArray<GraphNode> BuildNodes(out List<ModelCalls> perModel)
     {
@@ -219,7 +246,7 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
                 }
 
                 var models = ResolveModels(technique, definition);
-                var needs = definition.NeedsOf(technique);
+                var needs = Guard(definition, technique, "saying what it needs", () => definition.NeedsOf(technique), TechniqueNeeds.None);
                 if (layersIntact)
                 {
                     CheckComposition(technique, definition, needs, layer, flow, critiquesAvailable);
@@ -232,7 +259,7 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
                     models,
                     Saturating.Add(PipelineCompiler.TemplateOverheadTokens, spec.Defaults.InputTokens),
                     technique.MaxTokens ?? spec.Defaults.MaxTokens);
-                var step = definition.BoundsOf(technique, input);
+                var step = Guard(definition, technique, "bounding its calls", () => definition.BoundsOf(technique, input), TechniqueBounds.NoCalls(flow));
                 perModel.AddRange(step.Calls);
                 var bound = step.Calls.Aggregate(CostBound.Zero, (sum, c) => sum + c.ToBound());
                 nodes.Add(new GraphNode(id, layer, technique, models, Saturating.ToInt(flow.Count), Saturating.ToInt(step.Output.Count), bound));
@@ -282,7 +309,7 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
                 "produce more candidates before it (raise 'samples' or add models to 'generate'), or remove it"));
         }
 
-        diagnostics.AddRange(definition.CheckOf(technique, new CompositionInput(layer, flow, critiquesAvailable)));
+        diagnostics.AddRange(Guard(definition, technique, "checking its place", () => definition.CheckOf(technique, new CompositionInput(layer, flow, critiquesAvailable)).ToList(), []));
 
         if (needs.Critiques && !critiquesAvailable)
         {

@@ -66,7 +66,20 @@ public sealed class CompiledPipeline : IChatClient
             var definition = catalog.Techniques.For(node.Spec);
             var (templates, problems) = PromptLibrary.Resolve(node.Spec, definition.Templates, graph.Spec.BaseDirectory, context.Files);
             diagnostics.AddRange(problems);
-            nodes.Add((node, definition.CreateFor(node.Spec), templates));
+            ITechnique technique;
+            try
+            {
+                technique = definition.CreateFor(node.Spec);
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException && definition.GetType().Assembly != typeof(CompiledPipeline).Assembly)
+            {
+                diagnostics.Add(Diagnostic.Error(DiagnosticCodes.TechniqueFailed, node.Spec.Location,
+                    $"technique '{node.Spec.Kind}' ({definition.GetType().FullName}) failed while creating node {node.Id}: {exception.GetType().Name}: {exception.Message}",
+                    "this is a bug in the technique; please report it to its author"));
+                continue;
+            }
+
+            nodes.Add((node, technique, templates));
             if (definition.Effect == CandidateEffect.Writes)
             {
                 writers.Add(node.Id);
@@ -242,11 +255,14 @@ public sealed class CompiledPipeline : IChatClient
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started);
-        ImmutableArray<string> warnings = questionScope.Regex.Report() is { } regexReport ? [regexReport] : [];
-        foreach (var warning in warnings)
+        ImmutableArray<string> regexWarnings = questionScope.Regex.Report() is { } regexReport ? [regexReport] : [];
+        foreach (var warning in regexWarnings)
         {
             trace.Write(new RunWarning(warning) { QuestionId = question.Id });
         }
+
+        // Warnings techniques reported (already traced by TechniqueContext.Report) come first, in the order reported.
+        var warnings = collected.OfType<RunWarning>().Select(w => w.Message).Concat(regexWarnings).ToImmutableArray();
 
         var result = new RunResult
         {
@@ -291,7 +307,19 @@ public sealed class CompiledPipeline : IChatClient
             Collected = collected,
             Failures = failures,
         };
-        var output = await technique.RunAsync(context, ct).ConfigureAwait(false);
+        ImmutableArray<Candidate> output;
+        try
+        {
+            output = await technique.RunAsync(context, ct).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (!IsExpected(exception) && exception is not OperationCanceledException and not OutOfMemoryException
+            && technique.GetType().Assembly != typeof(CompiledPipeline).Assembly)
+        {
+            throw new TechniqueFailedException(
+                $"technique '{node.Spec.Kind}' ({technique.GetType().FullName}) failed at node {node.Id}: {exception.GetType().Name}: {exception.Message}. This is a bug in the technique; please report it to its author.",
+                exception);
+        }
+
         activity?.SetTag("compose.candidates_out", output.Length);
         return output;
     }
@@ -313,7 +341,7 @@ public sealed class CompiledPipeline : IChatClient
         _ => $"internal error ({ex.GetType().Name}): {ex.Message}. This is a bug in Compose (or in a host's chat client); please report it with the pipeline and the question.",
     };
 
-    private static bool IsExpected(Exception ex) => ex is Compose.Models.ModelCallException or QuestionFailedException or PipelineRunException
+    private static bool IsExpected(Exception ex) => ex is Compose.Models.ModelCallException or QuestionFailedException or PipelineRunException or TechniqueFailedException
         or Prompts.PromptRenderException or BudgetExceededException or DiagnosticException
         or HttpRequestException or IOException or TimeoutException or System.ClientModel.ClientResultException;
 
@@ -497,3 +525,6 @@ public sealed class PipelineRunException(string pipeline, RunResult result)
 {
     public RunResult Result { get; } = result;
 }
+
+/// <summary>A technique from outside Compose threw what no technique should (its bug, not Compose's): the run fails naming it.</summary>
+internal sealed class TechniqueFailedException(string message, Exception inner) : Exception(message, inner);

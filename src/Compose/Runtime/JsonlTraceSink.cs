@@ -127,6 +127,24 @@ public sealed class JsonlTraceSink : ITraceSink, IDisposable
         }
     }
 
+    /// <summary>
+    /// An event as one JSON line. A type the trace does not know (a host's own event) is written with
+    /// <c>"event":"other"</c> and its type's name rather than stopping the writer.
+    /// </summary>
+    internal static string Serialize(TraceEvent traceEvent)
+    {
+        try
+        {
+            return JsonSerializer.Serialize(traceEvent, JsonOptions);
+        }
+        catch (NotSupportedException)
+        {
+            var fields = JsonSerializer.Serialize(traceEvent, traceEvent.GetType(), JsonOptions);
+            var type = JsonSerializer.Serialize(traceEvent.GetType().Name, JsonOptions);
+            return fields.Length > 2 ? $"{{\"event\":\"other\",\"type\":{type},{fields[1..]}" : $"{{\"event\":\"other\",\"type\":{type}}}";
+        }
+    }
+
     private void WriteLines(List<TraceEvent> events, bool flush)
     {
         lock (_gate)
@@ -138,7 +156,7 @@ public sealed class JsonlTraceSink : ITraceSink, IDisposable
 
             foreach (var traceEvent in events)
             {
-                _writer.WriteLine(Redact(JsonSerializer.Serialize(traceEvent, JsonOptions)));
+                _writer.WriteLine(Redact(Serialize(traceEvent)));
             }
 
             Interlocked.Add(ref _written, events.Count);

@@ -11,6 +11,7 @@ namespace Compose.Runtime;
 [JsonDerivedType(typeof(RunFinished), "run_end")]
 [JsonDerivedType(typeof(RunWarning), "warning")]
 [JsonDerivedType(typeof(VoteCounted), "vote")]
+[JsonDerivedType(typeof(TechniqueEvent), "technique")]
 public abstract record TraceEvent
 {
     /// <summary>Identifies the question within a trace (several questions may share one file).</summary>
@@ -45,5 +46,11 @@ public sealed record VoteCounted(string Node, string? Answer, double Share, Syst
 
 /// <summary>Something the user should know about a run that went on (a user regex that timed out, ...).</summary>
 public sealed record RunWarning(string Message) : TraceEvent;
+
+/// <summary>
+/// An event of a technique's own (a filter's counts, a search's expansions): a name and its values, written to the
+/// trace like every event. Techniques outside Compose report through this (<c>TechniqueContext.Report</c>).
+/// </summary>
+public sealed record TechniqueEvent(string Node, string Name, System.Collections.Immutable.ImmutableDictionary<string, string> Data) : TraceEvent;
 
 public sealed record RunFinished(string? Answer, string? AnswerCandidate, bool BudgetExhausted, string? Error, Usage Usage, double ElapsedMs) : TraceEvent;
