@@ -27,4 +27,6 @@ internal sealed class ProgressTraceSink(ITraceSink inner, int layers) : ITraceSi
 
         inner.Write(traceEvent);
     }
+
+    public void Flush() => inner.Flush();
 }

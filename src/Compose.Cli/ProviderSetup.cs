@@ -10,8 +10,13 @@ namespace Compose.Cli;
 /// </summary>
 internal static class ProviderSetup
 {
+    private static readonly OnnxModelProvider Onnx = new();
+
     public static ModelProviderCatalog Catalog { get; } = StandardProviders.Catalog
-        .With(new OnnxModelProvider())
+        .With(Onnx)
         .With(new ReplayModelProvider())
         .WithDefaultModel(ShippedModel.Spec);
+
+    /// <summary>Releases the models the onnx provider loaded (their sessions hold native memory).</summary>
+    public static void Dispose() => Onnx.Dispose();
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -18,7 +17,11 @@ namespace Compose.Evaluation.Replay;
 /// </summary>
 public sealed partial class ReplayRecordings
 {
-    private static readonly ConcurrentDictionary<(string Path, string Model, DateTime Stamp), ReplayRecordings> Loaded = new();
+    /// <summary>Recordings kept loaded at most (the most recently used; older ones are read again when needed).</summary>
+    public const int MaxLoaded = 32;
+
+    private static readonly object Gate = new();
+    private static readonly LinkedList<((string Path, string Model, DateTime Stamp) Key, ReplayRecordings Recordings)> Loaded = new();
     private static readonly string[] SampleKeys = ["samples", "responses", "response", "solution", "text"];
     private static readonly string[] TextKeys = ["solution", "text", "response", "content"];
 
@@ -39,13 +42,73 @@ public sealed partial class ReplayRecordings
     /// <summary>Every model name the file records (for suggestions).</summary>
     public ImmutableArray<string> ModelsInFile { get; }
 
-    /// <summary>Loads (once per process, per file version) the recordings of <paramref name="model"/> from <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Loads the recordings of <paramref name="model"/> from <paramref name="path"/>, once per file version: the
+    /// <see cref="MaxLoaded"/> most recently used stay loaded, and a file that changed replaces its older version.
+    /// </summary>
     /// <exception cref="FileBoundException">The file is not a regular file, or crosses a size bound of <paramref name="files"/>.</exception>
     public static ReplayRecordings Load(string path, string model, FileAccessPolicy? files = null)
     {
         var full = Path.GetFullPath(path);
         files ??= FileAccessPolicy.Default;
-        return Loaded.GetOrAdd((full, model, File.GetLastWriteTimeUtc(full)), key => Read(key.Path, key.Model, files));
+        var key = (full, model, File.GetLastWriteTimeUtc(full));
+        lock (Gate)
+        {
+            for (var node = Loaded.First; node is not null; node = node.Next)
+            {
+                if (node.Value.Key == key)
+                {
+                    Loaded.Remove(node);
+                    Loaded.AddFirst(node);
+                    return node.Value.Recordings;
+                }
+            }
+        }
+
+        var recordings = Read(full, model, files);
+        lock (Gate)
+        {
+            for (var node = Loaded.First; node is not null;)
+            {
+                var next = node.Next;
+                if (node.Value.Key.Path == full && node.Value.Key.Model == model)
+                {
+                    Loaded.Remove(node); // an older version of the same file, or the same read by a concurrent caller
+                }
+
+                node = next;
+            }
+
+            Loaded.AddFirst((key, recordings));
+            while (Loaded.Count > MaxLoaded)
+            {
+                Loaded.RemoveLast();
+            }
+        }
+
+        return recordings;
+    }
+
+    /// <summary>How many recordings are loaded now (for tests).</summary>
+    internal static int LoadedCount
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return Loaded.Count;
+            }
+        }
+    }
+
+    /// <summary>How many versions of <paramref name="path"/>'s recordings are loaded now (for tests).</summary>
+    internal static int LoadedVersions(string path)
+    {
+        var full = Path.GetFullPath(path);
+        lock (Gate)
+        {
+            return Loaded.Count(n => n.Key.Path == full);
+        }
     }
 
     /// <summary>The recorded samples of the question <paramref name="text"/> (exact, whitespace-normalised), or empty.</summary>

@@ -289,6 +289,7 @@ public sealed class CompiledPipeline : IChatClient
         }
 
         trace.Write(new RunFinished(result.Answer, answer?.Id, exhausted, error, result.Usage, elapsed.TotalMilliseconds) { QuestionId = question.Id });
+        trace.Flush();
         return result;
     }
 

@@ -4,6 +4,14 @@ namespace Compose.Runtime;
 public interface ITraceSink
 {
     void Write(TraceEvent traceEvent);
+
+    /// <summary>
+    /// Makes every event written so far visible where the sink writes (a file, a writer). A run calls it when a question
+    /// ends, so its trace is complete when <c>RunAsync</c> returns. Nothing to do for a sink that writes at once.
+    /// </summary>
+    void Flush()
+    {
+    }
 }
 
 /// <summary>A sink that drops everything.</summary>

@@ -3,13 +3,14 @@ namespace Compose.Runtime;
 /// <summary>
 /// The ambient context of the question being answered, flowing with the async calls of that
 /// question (an <see cref="AsyncLocal{T}"/>), so middleware in the model stack can meter usage
-/// against the right budget without any state shared between questions.
+/// against the right budget without any state shared between questions. Only a running pipeline enters a scope;
+/// hosts and middleware read <see cref="Current"/>.
 /// </summary>
 public sealed class QuestionScope
 {
     private static readonly AsyncLocal<QuestionScope?> CurrentScope = new();
 
-    public QuestionScope(QuestionBudget budget, RegexTimeBudget? regex = null)
+    internal QuestionScope(QuestionBudget budget, RegexTimeBudget? regex = null)
     {
         Budget = budget;
         Regex = regex ?? new RegexTimeBudget(RegexTimeBudget.DefaultLimit);
@@ -23,7 +24,7 @@ public sealed class QuestionScope
     public RegexTimeBudget Regex { get; }
 
     /// <summary>Makes <paramref name="scope"/> current for the calling async flow until disposed.</summary>
-    public static IDisposable Enter(QuestionScope scope)
+    internal static IDisposable Enter(QuestionScope scope)
     {
         var previous = CurrentScope.Value;
         CurrentScope.Value = scope;
