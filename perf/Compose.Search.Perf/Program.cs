@@ -8,6 +8,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using Compose.Language;
 using Compose.Models;
+using Compose.Runtime;
 using Compose.Search;
 using Compose.Search.Optimizers;
 using Compose.Search.Space;

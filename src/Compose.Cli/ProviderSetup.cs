@@ -1,5 +1,6 @@
 using Compose.Evaluation.Replay;
 using Compose.Models;
+using Compose.Runtime;
 using Compose.Onnx;
 
 namespace Compose.Cli;

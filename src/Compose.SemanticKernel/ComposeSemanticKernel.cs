@@ -3,6 +3,7 @@ using Compose.Language;
 using Compose.Models;
 using Compose.Models.Providers;
 using Compose.Runtime;
+using Compose.Techniques;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -52,7 +53,7 @@ public static class ComposeSemanticKernel
     /// <summary>The catalog with the techniques registered in <paramref name="services"/> (<c>AddComposeTechnique</c>) that it does not hold yet.</summary>
     private static ModelProviderCatalog WithRegisteredTechniques(ModelProviderCatalog catalog, IServiceProvider? services)
     {
-        var registered = services?.GetServices<Techniques.TechniqueDefinition>().Where(d => !catalog.Techniques.TryGet(d.Key, out var known) || known.GetType() != d.GetType()).ToList();
-        return registered is { Count: > 0 } ? catalog.WithTechniques(catalog.Techniques.With(registered)) : catalog;
+        var registered = services?.GetServices<Techniques.TechniqueDefinition>().Where(d => !catalog.TechniqueCatalog().TryGet(d.Key, out var known) || known.GetType() != d.GetType()).ToList();
+        return registered is { Count: > 0 } ? catalog.WithTechniques(catalog.TechniqueCatalog().With(registered)) : catalog;
     }
 }

@@ -25,7 +25,7 @@ internal static class Repo
     /// pipeline uses: what <c>compose --techniques KeywordFilter.dll</c> offers.
     /// </summary>
     public static ModelProviderCatalog ShippedCatalog { get; } =
-        ProviderSetup.Catalog.WithTechniques(ProviderSetup.Catalog.Techniques.With(new Compose.Examples.KeywordFilterDefinition()));
+        Compose.Techniques.TechniqueCatalogExtensions.WithTechnique(ProviderSetup.Catalog, new Compose.Examples.KeywordFilterDefinition());
 
     /// <summary>
     /// The <c>--techniques</c> arguments a shipped pipeline needs: each assembly its header's <c># Run:</c> lines load,

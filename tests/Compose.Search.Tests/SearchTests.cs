@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Compose.Language;
 using Compose.Models;
+using Compose.Runtime;
 using Compose.Search.Optimizers;
 using Compose.Search.Space;
 using Compose.Search.Study;

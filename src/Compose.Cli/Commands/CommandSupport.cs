@@ -6,6 +6,7 @@ using Compose.Language;
 using Compose.Models;
 using Compose.Prompts;
 using Compose.Runtime;
+using Compose.Techniques;
 
 namespace Compose.Cli.Commands;
 
@@ -96,7 +97,7 @@ internal static class CommandSupport
     /// <summary>Problems in prompt template overrides (syntax, unreadable or confined files), found without building models.</summary>
     public static IEnumerable<Diagnostic> TemplateProblems(PipelineGraph graph, ParseResult parse)
     {
-        var (techniques, files) = (TechniqueOptions.Catalog(parse).Techniques, Files(parse));
+        var (techniques, files) = (TechniqueOptions.Catalog(parse).TechniqueCatalog(), Files(parse));
         return graph.Nodes.SelectMany(n => PromptLibrary.Resolve(n.Spec, techniques.For(n.Spec).Templates, graph.Spec.BaseDirectory, files).Diagnostics);
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text;
+using Compose.Techniques;
 
 namespace Compose.Cli.Commands;
 
@@ -12,9 +13,9 @@ internal static class TechniquesCommand
         command.SetAction(parse =>
         {
             var text = new StringBuilder();
-            foreach (var definition in TechniqueOptions.Catalog(parse).Techniques.All)
+            foreach (var definition in TechniqueOptions.Catalog(parse).TechniqueCatalog().All)
             {
-                var origin = definition.GetType().Assembly == typeof(Techniques.TechniqueCatalog).Assembly ? "" : $"  [{definition.GetType().Assembly.GetName().Name}]";
+                var origin = definition.GetType().Assembly == typeof(TechniqueCatalog).Assembly ? "" : $"  [{definition.GetType().Assembly.GetName().Name}]";
                 text.Append(definition.Key).Append(origin).Append('\n');
                 text.Append("  ").Append(definition.Summary).Append('\n');
                 foreach (var option in definition.Options)

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using Compose.Language;
 using Compose.Models;
-using Compose.Techniques;
 
 namespace Compose.Compilation;
 
@@ -10,7 +9,7 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
 {
     private const string DefaultModelName = "default";
     private readonly HashSet<string> _modelNames = new(spec.Models.Select(m => m.Name), StringComparer.Ordinal);
-    private readonly TechniqueCatalog _techniques = catalog.Techniques;
+    private readonly TechniqueSet _techniques = catalog.Techniques;
 
     public PipelineGraph? Run()
     {
@@ -185,7 +184,7 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
         return null;
     }
 
-    private ImmutableArray<string> ResolveModels(TechniqueSpec technique, TechniqueDefinition definition) =>
+    private ImmutableArray<string> ResolveModels(TechniqueSpec technique, ITechniqueRules definition) =>
         [.. Guard(definition, technique, "naming its models", () => definition.ModelsOf(technique).ToList(), []).Select(m => Resolve(m, technique)).OfType<string>()];
 
     /// <summary>
@@ -193,7 +192,7 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
     /// place with its type's name, and <paramref name="fallback"/> stands in. A built-in's exception is Compose's own bug
     /// and is left to the compiler's internal-error report.
     /// </summary>
-    private T Guard<T>(TechniqueDefinition definition, TechniqueSpec technique, string what, Func<T> hook, T fallback)
+    private T Guard<T>(ITechniqueRules definition, TechniqueSpec technique, string what, Func<T> hook, T fallback)
     {
         if (definition.GetType().Assembly == typeof(CompilerRun).Assembly)
         {
@@ -225,7 +224,7 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
         for (var layer = 0; layer < spec.Layers.Length; layer++)
         {
             var techniques = spec.Layers[layer].Techniques;
-            var definitions = techniques.Select(_techniques.For).ToList();
+            var definitions = techniques.Select(_techniques.For<ITechniqueRules>).ToList();
             var outputs = new List<CandidateFlow>();
             var kindCounts = techniques.GroupBy(t => t.Kind).ToDictionary(g => g.Key, g => g.Count());
             var kindSeen = new Dictionary<string, int>();
@@ -281,13 +280,13 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
         return nodes.ToImmutable();
     }
 
-    private void CheckComposition(TechniqueSpec technique, TechniqueDefinition definition, TechniqueNeeds needs, int layer, CandidateFlow flow, bool critiquesAvailable)
+    private void CheckComposition(TechniqueSpec technique, ITechniqueRules definition, TechniqueNeeds needs, int layer, CandidateFlow flow, bool critiquesAvailable)
     {
         if (layer == 0)
         {
             if (!definition.StartsFromQuestion)
             {
-                var starters = _techniques.All.Where(d => d.StartsFromQuestion).Select(d => d.Key).ToList();
+                var starters = _techniques.AllOf<ITechniqueRules>().Where(d => d.StartsFromQuestion).Select(d => d.Key).ToList();
                 diagnostics.Add(Diagnostic.Error(
                     DiagnosticCodes.FirstLayerNotGenerate,
                     technique.Location,

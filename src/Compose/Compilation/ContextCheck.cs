@@ -30,7 +30,7 @@ internal static class ContextCheck
                     continue;
                 }
 
-                var definition = catalog.Techniques.For(node.Spec);
+                var definition = catalog.Techniques.For<ITechniqueRules>(node.Spec);
                 var (templates, problems) = PromptLibrary.Resolve(node.Spec, definition.Templates, graph.Spec.BaseDirectory, context.Files);
                 if (problems.Count > 0)
                 {
@@ -63,7 +63,7 @@ internal static class ContextCheck
                 }
             }
 
-            var critiques = layer.Where(n => catalog.Techniques.For(n.Spec).Effect == Techniques.CandidateEffect.Critiques).ToHashSet();
+            var critiques = layer.Where(n => catalog.Techniques.For<ITechniqueRules>(n.Spec).Effect == CandidateEffect.Critiques).ToHashSet();
             earlierAnswer = Math.Max(earlierAnswer, layer.Where(n => !critiques.Contains(n)).Select(n => (long)(n.Spec.MaxTokens ?? graph.Spec.Defaults.MaxTokens)).DefaultIfEmpty(0).Max());
             critiqued |= critiques.Count > 0;
         }
@@ -102,7 +102,7 @@ internal static class ContextCheck
     {
         try
         {
-            var empty = PromptModels.Candidate(new Runtime.Candidate { Id = "", Text = "", Producer = "" }, 1, withCritiques: false);
+            var empty = PromptModels.Candidate(1, "", "", [], null, null);
             var data = PromptModels.ForQuestion("");
             data["candidate"] = empty;
             data["a"] = empty;

@@ -1,18 +1,13 @@
-using Compose.Language;
-
 namespace Compose.IO;
 
 /// <summary>Why a file could not be read: a stable diagnostic code, a message naming the file, and a hint.</summary>
 public sealed record FileError(string Code, string Message, string Hint)
 {
     public static FileError Unreadable(string what, string path, string reason) =>
-        new(DiagnosticCodes.FileUnreadable, $"cannot read {what} '{path}': {reason}", "Check the path and its permissions.");
+        new(FileErrorCodes.FileUnreadable, $"cannot read {what} '{path}': {reason}", "Check the path and its permissions.");
 
     public static FileError NotFound(string what, string path) =>
-        new(DiagnosticCodes.FileUnreadable, $"{what} '{path}' not found", "Check the path; relative paths are relative to the folder of the file that names them, or to the current folder on the command line.");
-
-    /// <summary>The error as a located diagnostic.</summary>
-    public Diagnostic ToDiagnostic(SourceLocation location) => Diagnostic.Error(Code, location, Message, Hint);
+        new(FileErrorCodes.FileUnreadable, $"{what} '{path}' not found", "Check the path; relative paths are relative to the folder of the file that names them, or to the current folder on the command line.");
 
     public override string ToString() => $"error {Code}: {Message}\n  hint: {Hint}";
 }

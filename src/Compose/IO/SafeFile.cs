@@ -22,7 +22,7 @@ public static class SafeFile
             FileKind.Regular when size > maxBytes => TooLarge(what, path, size, maxBytes, flag: flag),
             FileKind.Regular => null,
             _ => new FileError(
-                Compose.Language.DiagnosticCodes.NotARegularFile,
+                FileErrorCodes.NotARegularFile,
                 $"{what} '{path}' is {Describe(kind)}, not a regular file",
                 "Give the path of an ordinary file; devices, pipes, sockets and folders are not read."),
         };
@@ -55,7 +55,7 @@ public static class SafeFile
                 if (clock.Elapsed > policy.ReadTimeout)
                 {
                     return (null, new FileError(
-                        Compose.Language.DiagnosticCodes.ReadTimedOut,
+                        FileErrorCodes.ReadTimedOut,
                         $"reading {what} '{path}' took longer than {policy.ReadTimeout.TotalSeconds:0.#} s",
                         "Is it on a slow or stalled network file system? Copy it to a local disk."));
                 }
@@ -134,7 +134,7 @@ public static class SafeFile
     }
 
     private static FileBoundException LineTooLong(string what, string path, int line, int max) => new(new FileError(
-        Compose.Language.DiagnosticCodes.FileTooLarge,
+        FileErrorCodes.FileTooLarge,
         $"line {line} of {what} '{path}' is longer than {max:N0} characters",
         "Each line holds one JSON item; check that the file is JSON Lines."));
 
@@ -147,7 +147,7 @@ public static class SafeFile
     }
 
     private static FileError TooLarge(string what, string path, long size, long cap, bool grew = false, string? flag = null) => new(
-        Compose.Language.DiagnosticCodes.FileTooLarge,
+        FileErrorCodes.FileTooLarge,
         grew ? $"{what} '{path}' is larger than the limit of {cap:N0} bytes" : $"{what} '{path}' has {size:N0} bytes, more than the limit of {cap:N0}",
         $"Check that this is the file you meant; to read larger files, raise the limit with {flag ?? "--max-file-bytes"} N.");
 

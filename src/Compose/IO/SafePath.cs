@@ -35,7 +35,7 @@ public static class SafePath
         var real = RealPath(Path.Combine(realBase, name));
         if (real is null)
         {
-            return (null, new FileError(Compose.Language.DiagnosticCodes.PathOutsideAllowed, $"{what} '{name}' could not be resolved (more than {MaxSymlinkHops} symbolic links)", "Point it at a regular file inside the pipeline's folder."));
+            return (null, new FileError(FileErrorCodes.PathOutsideAllowed, $"{what} '{name}' could not be resolved (more than {MaxSymlinkHops} symbolic links)", "Point it at a regular file inside the pipeline's folder."));
         }
 
         if (IsInside(real, realBase) || policy.AllowedRoots.Any(root => IsInside(real, root)))
@@ -45,7 +45,7 @@ public static class SafePath
 
         var roots = policy.AllowedRoots.IsEmpty ? "" : $" or {string.Join(", ", policy.AllowedRoots)}";
         return (null, new FileError(
-            Compose.Language.DiagnosticCodes.PathOutsideAllowed,
+            FileErrorCodes.PathOutsideAllowed,
             real == full ? $"{what} '{name}' is outside the folder of the file that names it ({realBase}{roots})"
                          : $"{what} '{name}' resolves (through a symbolic link) to a place outside the folder of the file that names it ({realBase}{roots})",
             $"Files a pipeline names must be inside its folder tree. To allow another folder, run with --allow-path DIR."));

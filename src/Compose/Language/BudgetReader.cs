@@ -27,7 +27,7 @@ public static class BudgetReader
             return (null, PipelineReader.Sorted(diagnostics));
         }
 
-        var budget = new SpecBuilder(filePath, diagnostics, Techniques.TechniqueCatalog.BuiltIn).ReadBudget(entry.Value);
+        var budget = new SpecBuilder(filePath, diagnostics, TechniqueSet.BuiltIn).ReadBudget(entry.Value);
         return (budget, PipelineReader.Sorted(diagnostics));
     }
 }

@@ -12,7 +12,7 @@ public static class DiagnosticCodes
     public const string InternalError = "CMP100";
 
     /// <summary>The pipeline file does not exist or cannot be read.</summary>
-    public const string FileUnreadable = "CMP101";
+    public const string FileUnreadable = Compose.IO.FileErrorCodes.FileUnreadable;
 
     /// <summary>The text is not valid YAML.</summary>
     public const string YamlSyntax = "CMP102";
@@ -30,16 +30,16 @@ public static class DiagnosticCodes
     public const string NestingTooDeep = "CMP106";
 
     /// <summary>A path names a folder, a pipe, a device or a socket where a regular file is expected.</summary>
-    public const string NotARegularFile = "CMP107";
+    public const string NotARegularFile = Compose.IO.FileErrorCodes.NotARegularFile;
 
     /// <summary>A file is larger than its size limit (<c>--max-file-bytes</c>, <c>--max-data-bytes</c>).</summary>
-    public const string FileTooLarge = "CMP108";
+    public const string FileTooLarge = Compose.IO.FileErrorCodes.FileTooLarge;
 
     /// <summary>A file named inside a pipeline, models file or search space resolves outside the allowed folders.</summary>
-    public const string PathOutsideAllowed = "CMP109";
+    public const string PathOutsideAllowed = Compose.IO.FileErrorCodes.PathOutsideAllowed;
 
     /// <summary>Reading a file took longer than its time bound.</summary>
-    public const string ReadTimedOut = "CMP110";
+    public const string ReadTimedOut = Compose.IO.FileErrorCodes.ReadTimedOut;
 
     // CMP2xx: structure, keys, types and ranges.
 

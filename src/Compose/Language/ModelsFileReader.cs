@@ -29,7 +29,7 @@ public static class ModelsFileReader
                 return ([], PipelineReader.Sorted(diagnostics));
             }
 
-            var models = new SpecBuilder(path, diagnostics, Techniques.TechniqueCatalog.BuiltIn).BuildModelsFile(root);
+            var models = new SpecBuilder(path, diagnostics, TechniqueSet.BuiltIn).BuildModelsFile(root);
             return (models, PipelineReader.Sorted(diagnostics));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

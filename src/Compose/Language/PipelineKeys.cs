@@ -5,7 +5,7 @@ namespace Compose.Language;
 /// <summary>
 /// The keys and words the reader knows at each position of a pipeline file. Internal so that tests can
 /// check that <c>schemas/pipeline.schema.json</c> describes exactly these (they must not drift). Each technique's own
-/// options, words and templates are its definition's (<see cref="Techniques.TechniqueCatalog"/>).
+/// options, words and templates are its definition's (<see cref="TechniqueSet"/>).
 /// </summary>
 internal static class PipelineKeys
 {

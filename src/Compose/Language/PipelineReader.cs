@@ -12,7 +12,7 @@ public static class PipelineReader
     /// Reads pipeline text; <paramref name="filePath"/> is used for locations and relative paths. The techniques a
     /// layer may name are <paramref name="techniques"/>' (the built-ins when null).
     /// </summary>
-    public static ReadResult Read(string yaml, string filePath, Techniques.TechniqueCatalog? techniques = null)
+    public static ReadResult Read(string yaml, string filePath, TechniqueSet? techniques = null)
     {
         var diagnostics = new List<Diagnostic>();
         filePath ??= "";
@@ -24,7 +24,7 @@ public static class PipelineReader
                 return new ReadResult(null, Sorted(diagnostics)) { LayersIntact = false };
             }
 
-            var builder = new SpecBuilder(filePath, diagnostics, techniques ?? Techniques.TechniqueCatalog.BuiltIn);
+            var builder = new SpecBuilder(filePath, diagnostics, techniques ?? TechniqueSet.BuiltIn);
             var spec = builder.Build(root);
             return new ReadResult(spec, Sorted(diagnostics)) { LayersIntact = builder.LayersIntact };
         }
@@ -43,7 +43,7 @@ public static class PipelineReader
     /// Reads a pipeline file within <paramref name="files"/>' bounds (a regular file, its size capped, the read
     /// timed); a missing, special, oversized or unreadable file is a diagnostic, not an exception.
     /// </summary>
-    public static ReadResult ReadFile(string path, Compose.IO.FileAccessPolicy? files = null, Techniques.TechniqueCatalog? techniques = null)
+    public static ReadResult ReadFile(string path, Compose.IO.FileAccessPolicy? files = null, TechniqueSet? techniques = null)
     {
         var (text, error) = Compose.IO.SafeFile.ReadText(path ?? "", files ?? Compose.IO.FileAccessPolicy.Default, "pipeline file");
         if (error is not null)

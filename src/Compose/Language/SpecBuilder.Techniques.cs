@@ -48,7 +48,7 @@ internal sealed partial class SpecBuilder
 
                     break;
                 default:
-                    var hint = item is YScalar { IsPlain: true } word && _techniques.TryGet(word.Value, out _)
+                    var hint = item is YScalar { IsPlain: true } word && _techniques.TryGetSyntax(word.Value, out _)
                         ? $"write '- {word.Value}: {{}}'"
                         : "write '- TECHNIQUE: { options }' or '- [ { A: {} }, { B: {} } ]'";
                     Error(DiagnosticCodes.WrongType, item.Location, $"a layer must be a technique or a list of techniques, got {item.Describe()}", hint);
@@ -87,7 +87,7 @@ internal sealed partial class SpecBuilder
                 continue;
             }
 
-            if (_techniques.TryGet(firstName, out var firstDefinition) && (firstDefinition.Options.Any(o => o.Name == name) || PipelineKeys.Common.Contains(name)))
+            if (_techniques.TryGetSyntax(firstName, out var firstDefinition) && (firstDefinition.Options.Any(o => o.Name == name) || PipelineKeys.Common.Contains(name)))
             {
                 Error(
                     DiagnosticCodes.LayerShape,
@@ -95,7 +95,7 @@ internal sealed partial class SpecBuilder
                     $"'{name}' is an option of '{firstName}' but is written beside it, not under it",
                     $"indent it under '{firstName}:' (or write '{firstName}: {{ {name}: ... }}')");
             }
-            else if (_techniques.TryGet(name, out _))
+            else if (_techniques.TryGetSyntax(name, out _))
             {
                 Error(
                     DiagnosticCodes.LayerShape,
@@ -117,7 +117,7 @@ internal sealed partial class SpecBuilder
             return null;
         }
 
-        if (!_techniques.TryGet(kind, out var definition))
+        if (!_techniques.TryGetSyntax(kind, out var definition))
         {
             Error(DiagnosticCodes.UnknownTechnique, entry.Key.Location, $"unknown technique '{kind}'", DidYouMean.Hint(kind, [.. _techniques.Keys], "techniques"));
             return null;
@@ -176,7 +176,7 @@ internal sealed partial class SpecBuilder
             Id = ReadId(fields),
             Temperature = fields.TryGetValue("temperature", out var temperature) ? Double(temperature.Value, "temperature", 0, 2) : null,
             MaxTokens = IntOf(fields, "max_tokens", 1, 1_000_000),
-            Prompts = ReadPrompts(kind, [.. definition.Templates.Select(t => t.Name)], fields),
+            Prompts = ReadPrompts(kind, definition.TemplateNames, fields),
         };
     }
 

@@ -7,10 +7,10 @@ namespace Compose.Language;
 /// Turns the located YAML tree into a <see cref="PipelineSpec"/>, reporting every problem it finds and
 /// going on with a best-effort spec (a bad value falls back to its default, a bad piece is skipped).
 /// </summary>
-internal sealed partial class SpecBuilder(string file, List<Diagnostic> diagnostics, Techniques.TechniqueCatalog techniques)
+internal sealed partial class SpecBuilder(string file, List<Diagnostic> diagnostics, TechniqueSet techniques)
 {
     private readonly List<Diagnostic> _diagnostics = diagnostics;
-    private readonly Techniques.TechniqueCatalog _techniques = techniques;
+    private readonly TechniqueSet _techniques = techniques;
     private readonly Dictionary<YNode, SpecNode> _converted = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>False when an error was found inside <c>layers:</c> (so their shape may be incomplete).</summary>

@@ -11,7 +11,7 @@ public sealed class ModelProviderCatalog
 {
     private readonly ImmutableDictionary<string, IModelProvider> _providers;
 
-    private ModelProviderCatalog(ImmutableDictionary<string, IModelProvider> providers, ModelSpec? defaultModel, Techniques.TechniqueCatalog techniques)
+    private ModelProviderCatalog(ImmutableDictionary<string, IModelProvider> providers, ModelSpec? defaultModel, TechniqueSet techniques)
     {
         _providers = providers;
         DefaultModel = defaultModel;
@@ -19,13 +19,13 @@ public sealed class ModelProviderCatalog
     }
 
     /// <summary>A catalog with no providers and the built-in techniques.</summary>
-    public static ModelProviderCatalog Empty { get; } = new(ImmutableDictionary.Create<string, IModelProvider>(StringComparer.Ordinal), null, Compose.Techniques.TechniqueCatalog.BuiltIn);
+    public static ModelProviderCatalog Empty { get; } = new(ImmutableDictionary.Create<string, IModelProvider>(StringComparer.Ordinal), null, TechniqueSet.BuiltIn);
 
     /// <summary>
     /// The techniques pipelines built with this catalog may use (the built-ins unless replaced): the reader, the
     /// compiler and the runtime all go through it, nested pipelines included.
     /// </summary>
-    public Techniques.TechniqueCatalog Techniques { get; }
+    public TechniqueSet Techniques { get; }
 
     /// <summary>The model spec used for the name <c>default</c> when a pipeline does not define it.</summary>
     public ModelSpec? DefaultModel { get; }
@@ -35,7 +35,7 @@ public sealed class ModelProviderCatalog
     public ModelProviderCatalog With(IModelProvider provider) => new(_providers.SetItem(provider.Name, provider), DefaultModel, Techniques);
 
     /// <summary>A catalog whose pipelines may use <paramref name="techniques"/> (for example the built-ins with a user's own added).</summary>
-    public ModelProviderCatalog WithTechniques(Techniques.TechniqueCatalog techniques) =>
+    public ModelProviderCatalog WithTechniques(TechniqueSet techniques) =>
         new(_providers, DefaultModel, techniques ?? throw new ArgumentNullException(nameof(techniques)));
 
     public ModelProviderCatalog WithDefaultModel(ModelSpec? model) => new(_providers, model, Techniques);

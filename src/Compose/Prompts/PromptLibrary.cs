@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using Compose.IO;
 using Compose.Language;
-using Compose.Runtime;
 
 namespace Compose.Prompts;
 
@@ -49,7 +48,7 @@ public static class PromptLibrary
                 if (error is not null)
                 {
                     diagnostics.Add(error.Code == DiagnosticCodes.FileUnreadable
-                        ? Diagnostic.Error(RuntimeDiagnosticCodes.TemplateFile, over.Location, error.Message, "Paths are relative to the pipeline file's folder.")
+                        ? Diagnostic.Error(PromptDiagnosticCodes.TemplateFile, over.Location, error.Message, "Paths are relative to the pipeline file's folder.")
                         : error.ToDiagnostic(over.Location));
                     continue;
                 }

@@ -1,4 +1,3 @@
-using Compose.Runtime;
 using Scriban.Runtime;
 
 namespace Compose.Prompts;
@@ -16,38 +15,16 @@ public static class PromptModels
         return model;
     }
 
-    public static ScriptObject Candidate(Candidate candidate, int index, bool withCritiques)
+    /// <summary>One candidate as a template sees it: <c>index</c> (1-based), <c>id</c>, <c>text</c>, <c>critiques</c>, <c>score</c>, <c>model</c>.</summary>
+    public static ScriptObject Candidate(int index, string id, string text, IEnumerable<string> critiques, double? score, string? model) => new()
     {
-        var critiques = new ScriptArray();
-        if (withCritiques)
-        {
-            foreach (var c in candidate.Critiques)
-            {
-                critiques.Add(c.Text);
-            }
-        }
-
-        return new ScriptObject
-        {
-            ["index"] = index,
-            ["id"] = candidate.Id,
-            ["text"] = candidate.Text,
-            ["critiques"] = critiques,
-            ["score"] = candidate.Score,
-            ["model"] = candidate.Model ?? "",
-        };
-    }
-
-    public static ScriptArray Candidates(IReadOnlyList<Candidate> candidates, bool withCritiques)
-    {
-        var array = new ScriptArray();
-        for (var i = 0; i < candidates.Count; i++)
-        {
-            array.Add(Candidate(candidates[i], i + 1, withCritiques));
-        }
-
-        return array;
-    }
+        ["index"] = index,
+        ["id"] = id,
+        ["text"] = text,
+        ["critiques"] = Strings(critiques),
+        ["score"] = score,
+        ["model"] = model ?? "",
+    };
 
     public static ScriptArray Strings(IEnumerable<string> values)
     {

@@ -2,7 +2,6 @@ using Compose.Language;
 using Scriban;
 using Scriban.Parsing;
 using Scriban.Syntax;
-using Compose.Runtime;
 using Scriban.Runtime;
 
 namespace Compose.Prompts;
@@ -59,7 +58,7 @@ public sealed class PromptTemplate
         var diagnostics = template.Messages
             .Where(m => m.Type == ParserMessageType.Error)
             .Select(m => Diagnostic.Error(
-                RuntimeDiagnosticCodes.TemplateSyntax,
+                PromptDiagnosticCodes.TemplateSyntax,
                 origin is "inline" ? location : new SourceLocation(origin, m.Span.Start.Line + 1, m.Span.Start.Column + 1),
                 $"prompt template '{name}' ({origin}) does not parse: {m.Message}",
                 "Scriban syntax: {{ question }}, {{ for c in candidates }}...{{ end }}; see docs/prompts.md."))
@@ -132,7 +131,7 @@ public sealed class PromptTemplate
         }
         catch (ScriptAbortException) when (deadline.IsCancellationRequested)
         {
-            throw new PromptRenderException($"error {RuntimeDiagnosticCodes.TemplateTimedOut}: prompt template '{Name}' ({Origin}) took longer than {RenderTimeout.TotalSeconds:0.#} s to render and was stopped.");
+            throw new PromptRenderException($"error {PromptDiagnosticCodes.TemplateTimedOut}: prompt template '{Name}' ({Origin}) took longer than {RenderTimeout.TotalSeconds:0.#} s to render and was stopped.");
         }
         catch (ScriptRuntimeException ex)
         {

@@ -7,7 +7,6 @@ using Compose.Language;
 using Compose.Models;
 using Compose.Models.Middleware;
 using Compose.Prompts;
-using Compose.Techniques;
 using Microsoft.Extensions.AI;
 
 namespace Compose.Runtime;
@@ -63,13 +62,13 @@ public sealed class CompiledPipeline : IChatClient
         var writers = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
         foreach (var node in graph.Nodes)
         {
-            var definition = catalog.Techniques.For(node.Spec);
+            var definition = catalog.Techniques.For<ITechniqueRules>(node.Spec);
             var (templates, problems) = PromptLibrary.Resolve(node.Spec, definition.Templates, graph.Spec.BaseDirectory, context.Files);
             diagnostics.AddRange(problems);
             ITechnique technique;
             try
             {
-                technique = definition.CreateFor(node.Spec);
+                technique = catalog.Techniques.For<ITechniqueFactory>(node.Spec).CreateFor(node.Spec);
             }
             catch (Exception exception) when (exception is not OutOfMemoryException && definition.GetType().Assembly != typeof(CompiledPipeline).Assembly)
             {

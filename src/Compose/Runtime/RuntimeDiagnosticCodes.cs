@@ -1,13 +1,15 @@
+using Compose.Prompts;
+
 namespace Compose.Runtime;
 
 /// <summary>Codes of problems found while building a runnable pipeline from a checked graph (documented in docs/diagnostics.md).</summary>
 public static class RuntimeDiagnosticCodes
 {
     /// <summary>A prompt template override does not parse.</summary>
-    public const string TemplateSyntax = "CMP701";
+    public const string TemplateSyntax = PromptDiagnosticCodes.TemplateSyntax;
 
     /// <summary>A prompt template file cannot be read.</summary>
-    public const string TemplateFile = "CMP702";
+    public const string TemplateFile = PromptDiagnosticCodes.TemplateFile;
 
     /// <summary>A model cannot be created (provider failure, missing environment variable, ...).</summary>
     public const string ModelCreation = "CMP703";
@@ -22,5 +24,5 @@ public static class RuntimeDiagnosticCodes
     public const string RegexTimedOut = "CMP706";
 
     /// <summary>A prompt template took longer to render than its time limit.</summary>
-    public const string TemplateTimedOut = "CMP707";
+    public const string TemplateTimedOut = PromptDiagnosticCodes.TemplateTimedOut;
 }

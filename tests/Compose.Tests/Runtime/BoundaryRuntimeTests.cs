@@ -42,12 +42,12 @@ public sealed class BoundaryRuntimeTests
     public void The_cap_never_raises_what_the_technique_asked_for_and_copies_the_options()
     {
         var options = new ChatOptions { MaxOutputTokens = 100, Temperature = 0.5f };
-        Assert.Same(options, Compose.Models.Middleware.UsageBudgetChatClient.Capped(options, 1000));
-        var capped = Compose.Models.Middleware.UsageBudgetChatClient.Capped(options, 10)!;
+        Assert.Same(options, Compose.Runtime.UsageBudgetChatClient.Capped(options, 1000));
+        var capped = Compose.Runtime.UsageBudgetChatClient.Capped(options, 10)!;
         Assert.Equal(10, capped.MaxOutputTokens);
         Assert.Equal(0.5f, capped.Temperature);
         Assert.Equal(100, options.MaxOutputTokens);
-        Assert.Null(Compose.Models.Middleware.UsageBudgetChatClient.Capped(null, 10));
+        Assert.Null(Compose.Runtime.UsageBudgetChatClient.Capped(null, 10));
     }
 
     [Theory]

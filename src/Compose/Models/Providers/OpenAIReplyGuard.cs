@@ -88,10 +88,10 @@ internal sealed class OpenAIReplyGuard(string endpoint, long maxResponseBytes) :
         : bytes % 1024 == 0 ? $"{bytes / 1024} KiB"
         : $"{bytes} bytes";
 
-    /// <summary>True for a token count the budget can take: a whole number from 0 to <see cref="UsageBudgetChatClient.MaxTokensPerCall"/>.</summary>
+    /// <summary>True for a token count the budget can take: a whole number from 0 to <see cref="TokenCounts.MaxPerCall"/>.</summary>
     internal static bool IsPlausibleCount(JsonElement value) =>
         value.ValueKind == JsonValueKind.Null
-        || (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var count) && count is >= 0 and <= UsageBudgetChatClient.MaxTokensPerCall);
+        || (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var count) && count is >= 0 and <= TokenCounts.MaxPerCall);
 
     /// <summary>True when every count in <paramref name="usage"/> (nested details included) is plausible.</summary>
     internal static bool IsPlausibleUsage(JsonElement usage, int depth = 0)

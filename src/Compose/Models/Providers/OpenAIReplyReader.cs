@@ -106,7 +106,7 @@ internal sealed class OpenAIReplyReader(IChatClient innerClient, string endpoint
         }
     }
 
-    /// <summary>Counts outside 0..<see cref="UsageBudgetChatClient.MaxTokensPerCall"/> become unknown.</summary>
+    /// <summary>Counts outside 0..<see cref="TokenCounts.MaxPerCall"/> become unknown.</summary>
     internal static UsageDetails Plausible(UsageDetails usage) => new()
     {
         InputTokenCount = Check(usage.InputTokenCount),
@@ -117,7 +117,7 @@ internal sealed class OpenAIReplyReader(IChatClient innerClient, string endpoint
         AdditionalCounts = usage.AdditionalCounts,
     };
 
-    private static long? Check(long? count) => count is >= 0 and <= UsageBudgetChatClient.MaxTokensPerCall ? count : null;
+    private static long? Check(long? count) => count is >= 0 and <= TokenCounts.MaxPerCall ? count : null;
 
     /// <summary>
     /// The reply failure for <paramref name="exception"/>: the guard's own (unwrapped from whatever the transport put

@@ -9,7 +9,7 @@ namespace Compose.Techniques;
 /// a user's technique registers the same way and is read, checked, bounded, graphed, run, traced, budgeted and
 /// seeded exactly like them.
 /// </summary>
-public sealed partial class TechniqueCatalog
+public sealed partial class TechniqueCatalog : Language.TechniqueSet
 {
     private readonly ImmutableDictionary<string, TechniqueDefinition> _byKey;
 
@@ -23,7 +23,7 @@ public sealed partial class TechniqueCatalog
     public static TechniqueCatalog Empty { get; } = new([]);
 
     /// <summary>Compose's built-in techniques: generate, critique, rank, fuse, verify, refine, vote, unit_tests.</summary>
-    public static TechniqueCatalog BuiltIn { get; } = Empty
+    public static new TechniqueCatalog BuiltIn { get; } = Empty
         .With(new GenerateDefinition())
         .With(new CritiqueDefinition())
         .With(new RankDefinition())
@@ -37,7 +37,31 @@ public sealed partial class TechniqueCatalog
     public ImmutableArray<TechniqueDefinition> All { get; }
 
     /// <summary>The keys, in the order they are documented.</summary>
-    public IEnumerable<string> Keys => All.Select(d => d.Key);
+    public override IEnumerable<string> Keys => All.Select(d => d.Key);
+
+    /// <summary>The catalog behind <paramref name="set"/> (a <see cref="Language.TechniqueSet"/> is always one).</summary>
+    public static TechniqueCatalog From(Language.TechniqueSet set) =>
+        set as TechniqueCatalog ?? throw new ArgumentException("Not a technique catalog.", nameof(set));
+
+    /// <summary>
+    /// Tells the language layer where the built-ins are, when the assembly loads: the reader, compiler and runtime use
+    /// <see cref="Language.TechniqueSet.BuiltIn"/> without depending on this layer.
+    /// </summary>
+    [System.Runtime.CompilerServices.ModuleInitializer]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "The built-ins must be known to the lower layers before any pipeline is read; nothing else runs here.")]
+    internal static void RegisterBuiltIn() => RegisterBuiltIn(static () => BuiltIn);
+
+    internal override bool TryGetSyntax(string key, out Language.ITechniqueSyntax syntax)
+    {
+        var found = _byKey.TryGetValue(key, out var definition);
+        syntax = definition!;
+        return found;
+    }
+
+    internal override T For<T>(Language.TechniqueSpec spec) =>
+        For(spec) as T ?? throw new InvalidOperationException($"Technique '{spec.Kind}' is not a {typeof(T).Name}.");
+
+    internal override IEnumerable<T> AllOf<T>() => All.OfType<T>();
 
     public bool TryGet(string key, out TechniqueDefinition definition) => _byKey.TryGetValue(key, out definition!);
 

@@ -13,7 +13,7 @@ namespace Compose.Techniques;
 /// input and its models, and how it runs. Register definitions on a <see cref="TechniqueCatalog"/>; the core names
 /// no technique. Derive from <see cref="TechniqueDefinition{TSpec}"/>.
 /// </summary>
-public abstract class TechniqueDefinition
+public abstract class TechniqueDefinition : ITechniqueRules, ITechniqueFactory
 {
     private protected TechniqueDefinition()
     {
@@ -39,6 +39,22 @@ public abstract class TechniqueDefinition
 
     /// <summary>The spec type this definition reads and runs.</summary>
     public abstract Type SpecType { get; }
+
+    ImmutableArray<string> ITechniqueSyntax.TemplateNames => [.. Templates.Select(t => t.Name)];
+
+    TechniqueSpec? ITechniqueSyntax.ReadSpec(TechniqueReader reader) => ReadSpec(reader);
+
+    IEnumerable<ModelRef?> ITechniqueRules.ModelsOf(TechniqueSpec spec) => ModelsOf(spec);
+
+    TechniqueBounds ITechniqueRules.BoundsOf(TechniqueSpec spec, BoundsInput input) => BoundsOf(spec, input);
+
+    TechniqueNeeds ITechniqueRules.NeedsOf(TechniqueSpec spec) => NeedsOf(spec);
+
+    IEnumerable<Diagnostic> ITechniqueRules.CheckOf(TechniqueSpec spec, CompositionInput input) => CheckOf(spec, input);
+
+    long ITechniqueRules.ShownPerCallOf(TechniqueSpec spec, long candidatesIn) => ShownPerCallOf(spec, candidatesIn);
+
+    ITechnique ITechniqueFactory.CreateFor(TechniqueSpec spec) => CreateFor(spec);
 
     internal abstract TechniqueSpec? ReadSpec(TechniqueReader reader);
 
@@ -107,55 +123,3 @@ public abstract class TechniqueDefinition<TSpec> : TechniqueDefinition
 
     internal sealed override ITechnique CreateFor(TechniqueSpec spec) => Create((TSpec)spec);
 }
-
-/// <summary>What a technique does to the candidates it passes on.</summary>
-public enum CandidateEffect
-{
-    /// <summary>Passes on (some of) its input, perhaps rescored or revised; critiques travel on.</summary>
-    Passes,
-
-    /// <summary>Writes new candidates; earlier critiques do not apply to them.</summary>
-    Writes,
-
-    /// <summary>Attaches critiques to its input; later techniques may use them.</summary>
-    Critiques,
-}
-
-/// <summary>One option of a technique: its key, what it takes (for the schema and the docs) and, for a word, the words.</summary>
-public sealed record TechniqueOption(string Name, string Description)
-{
-    /// <summary>The words it accepts, when it is a word (<c>method: listwise | pairwise | pointwise</c>).</summary>
-    public ImmutableArray<string> Words { get; init; } = [];
-}
-
-/// <summary>What a technique needs; the compiler checks each against the pipeline and the models' providers.</summary>
-public sealed record TechniqueNeeds
-{
-    public static TechniqueNeeds None { get; } = new();
-
-    /// <summary>Several input candidates (it compares or combines them): an error when at most one can reach it.</summary>
-    public bool SeveralCandidates { get; init; }
-
-    /// <summary>Critiques on its input: an error unless a critique layer follows the last layer that wrote candidates.</summary>
-    public bool Critiques { get; init; }
-
-    /// <summary>What every model it calls must offer (log-probabilities, continuing a partial answer, constrained output).</summary>
-    public ModelCapabilities FromModels { get; init; }
-}
-
-/// <summary>Upper bounds on a technique's input, with what it needs to bound its own calls.</summary>
-public sealed record BoundsInput(CandidateFlow Input, int Layer, ImmutableArray<string> Models, long QuestionTokens, long MaxTokens)
-{
-    /// <summary>The first model it calls, or null when it calls none.</summary>
-    public string? Model => Models.IsEmpty ? null : Models[0];
-}
-
-/// <summary>A technique's static bounds: calls and tokens per model, and what it passes on.</summary>
-public sealed record TechniqueBounds(ImmutableArray<ModelCalls> Calls, CandidateFlow Output)
-{
-    /// <summary>No model call; passes on <paramref name="output"/>.</summary>
-    public static TechniqueBounds NoCalls(CandidateFlow output) => new([], output);
-}
-
-/// <summary>What a technique's composition check may look at: its place and upper bounds on what reaches it.</summary>
-public sealed record CompositionInput(int Layer, CandidateFlow Input, bool CritiquesAvailable);

@@ -16,7 +16,7 @@ public sealed class Critique(CritiqueSpec spec) : ITechnique
         var critiqued = await Concurrent.All(input.Length, async i =>
         {
             var data = context.NewPromptModel();
-            data["candidate"] = PromptModels.Candidate(input[i], i + 1, withCritiques: false);
+            data["candidate"] = CandidatePrompts.Candidate(input[i], i + 1, withCritiques: false);
             var reply = await context.CallAsync(context.Model, "critique", i, context.Render("critique", data), cancellationToken).ConfigureAwait(false);
             return input[i] with
             {

@@ -17,7 +17,7 @@ public sealed class Fuse(FuseSpec spec) : ITechnique
     {
         var withCritiques = Spec.UseCritiques ?? context.Input.Any(c => !c.Critiques.IsEmpty);
         var data = context.NewPromptModel();
-        data["candidates"] = PromptModels.Candidates(context.Input, withCritiques);
+        data["candidates"] = CandidatePrompts.Candidates(context.Input, withCritiques);
         var prompt = context.Render("fuse", data);
         var parents = context.Input.Select(c => c.Id).ToImmutableArray();
         return await Concurrent.WithinBudget(Spec.Samples, async s =>

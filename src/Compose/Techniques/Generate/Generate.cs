@@ -17,7 +17,7 @@ public sealed class Generate(GenerateSpec spec) : ITechnique
     public async Task<ImmutableArray<Candidate>> RunAsync(TechniqueContext context, CancellationToken cancellationToken)
     {
         var data = context.NewPromptModel();
-        data["candidates"] = PromptModels.Candidates(context.Input, withCritiques: false);
+        data["candidates"] = CandidatePrompts.Candidates(context.Input, withCritiques: false);
         var prompt = context.Render("generate", data);
         var models = context.Node.ResolvedModels;
         var samples = Spec.Samples;

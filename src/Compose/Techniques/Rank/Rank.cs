@@ -87,7 +87,7 @@ public sealed partial class Rank(RankSpec spec) : ITechnique
     private static async Task<double[]> Listwise(TechniqueContext context, ImmutableArray<Candidate> input, bool withCritiques, CancellationToken ct)
     {
         var data = context.NewPromptModel();
-        data["candidates"] = PromptModels.Candidates(input, withCritiques);
+        data["candidates"] = CandidatePrompts.Candidates(input, withCritiques);
         var reply = await context.CallAsync(context.Model, "rank", 0, context.Render("rank_listwise", data), ct).ConfigureAwait(false);
         var order = ParseRanking(reply.Text, input.Length);
         var scores = new double[input.Length];
@@ -114,8 +114,8 @@ public sealed partial class Rank(RankSpec spec) : ITechnique
         {
             var (a, b) = pairs[p];
             var data = context.NewPromptModel();
-            data["a"] = PromptModels.Candidate(input[a], 1, withCritiques);
-            data["b"] = PromptModels.Candidate(input[b], 2, withCritiques);
+            data["a"] = CandidatePrompts.Candidate(input[a], 1, withCritiques);
+            data["b"] = CandidatePrompts.Candidate(input[b], 2, withCritiques);
             var reply = await context.CallAsync(context.Model, "rank", p, context.Render("rank_pairwise", data), ct).ConfigureAwait(false);
             return ParseVerdict(reply.Text) switch
             {
@@ -138,7 +138,7 @@ public sealed partial class Rank(RankSpec spec) : ITechnique
         await Concurrent.All(input.Length, async i =>
         {
             var data = context.NewPromptModel();
-            data["candidate"] = PromptModels.Candidate(input[i], i + 1, withCritiques);
+            data["candidate"] = CandidatePrompts.Candidate(input[i], i + 1, withCritiques);
             var reply = await context.CallAsync(context.Model, "rank", i, context.Render("rank_pointwise", data), ct).ConfigureAwait(false);
             return ParseScore(reply.Text);
         }).ConfigureAwait(false);

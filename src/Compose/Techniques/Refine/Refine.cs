@@ -43,11 +43,11 @@ public sealed class Refine(RefineSpec spec) : ITechnique
             }
 
             var critiqueData = context.NewPromptModel();
-            critiqueData["candidate"] = PromptModels.Candidate(current, index + 1, withCritiques: false);
+            critiqueData["candidate"] = CandidatePrompts.Candidate(current, index + 1, withCritiques: false);
             var critique = await context.CallAsync(context.Model, "critique", sample, context.Render("critique", critiqueData), ct).ConfigureAwait(false);
 
             var reviseData = context.NewPromptModel();
-            reviseData["candidate"] = PromptModels.Candidate(current, index + 1, withCritiques: false);
+            reviseData["candidate"] = CandidatePrompts.Candidate(current, index + 1, withCritiques: false);
             reviseData["critique"] = critique.Text;
             var revised = await context.CallAsync(context.Model, "revise", sample, context.Render("revise", reviseData), ct).ConfigureAwait(false);
             usage += critique.Usage + revised.Usage;

@@ -26,7 +26,7 @@ internal sealed class CandidateJudge(CheckSpec? check)
         }
 
         var data = context.NewPromptModel();
-        data["candidate"] = PromptModels.Candidate(candidate, position, withCritiques: false);
+        data["candidate"] = CandidatePrompts.Candidate(candidate, position, withCritiques: false);
         var reply = await context.CallAsync(model, "verify", sample, context.Render("verify", data), cancellationToken).ConfigureAwait(false);
         return ModelVerdict.Parse(reply.Text) ?? false;
     }

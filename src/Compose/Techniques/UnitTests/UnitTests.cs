@@ -32,7 +32,7 @@ public sealed partial class UnitTests(UnitTestsSpec spec) : ITechnique
         var results = await Concurrent.All(input.Length, async i =>
         {
             var data = context.NewPromptModel();
-            data["candidate"] = PromptModels.Candidate(input[i], i + 1, withCritiques: false);
+            data["candidate"] = CandidatePrompts.Candidate(input[i], i + 1, withCritiques: false);
             data["tests"] = PromptModels.Strings(tests);
             var reply = await context.CallAsync(context.Model, "unit_tests_check", i, context.Render("unit_tests_check", data), cancellationToken).ConfigureAwait(false);
             return ParseResults(reply.Text, tests);

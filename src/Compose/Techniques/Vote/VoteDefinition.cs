@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Compose.Compilation;
 using Compose.Language;
 using Compose.Runtime;
 

@@ -3,7 +3,9 @@ using Compose.Language;
 using Compose.Runtime;
 using Microsoft.Extensions.AI;
 
-namespace Compose.Models.Providers;
+using Compose.Models;
+
+namespace Compose.Runtime;
 
 /// <summary>
 /// <c>provider: pipeline</c>: another pipeline file used as a model (<c>path:</c>, relative to this

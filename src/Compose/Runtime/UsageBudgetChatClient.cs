@@ -1,8 +1,8 @@
 using System.Runtime.CompilerServices;
-using Compose.Runtime;
+using Compose.Models;
 using Microsoft.Extensions.AI;
 
-namespace Compose.Models.Middleware;
+namespace Compose.Runtime;
 
 /// <summary>
 /// Meters every call against the budget of the current question (<see cref="QuestionScope"/>):
@@ -31,7 +31,7 @@ public sealed class UsageBudgetChatClient(IChatClient inner, string modelName) :
     /// More tokens than any one call can use. A count reported above it (or below 0) is an upstream's mistake and
     /// counts as 0 (unknown), so that usage can never make the budget negative or overflow it.
     /// </summary>
-    public const long MaxTokensPerCall = 100_000_000;
+    public const long MaxTokensPerCall = TokenCounts.MaxPerCall;
 
     /// <summary>A reported token count as the budget takes it: 0 when unknown, negative or implausibly large.</summary>
     public static long Plausible(long? count) => count is >= 0 and <= MaxTokensPerCall ? count.Value : 0;
@@ -92,4 +92,12 @@ public sealed class UsageBudgetChatClient(IChatClient inner, string modelName) :
             budget?.Record(modelName, input, output, completed);
         }
     }
+}
+
+/// <summary><see cref="ChatClientBuilder"/> extensions for the runtime's own middleware.</summary>
+public static class RuntimeChatClientBuilderExtensions
+{
+    /// <summary>Meters usage and enforces the current question's budget (see <see cref="UsageBudgetChatClient"/>).</summary>
+    public static ChatClientBuilder UseUsageBudget(this ChatClientBuilder builder, string modelName) =>
+        builder.Use(inner => new UsageBudgetChatClient(inner, modelName));
 }

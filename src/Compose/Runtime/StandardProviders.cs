@@ -1,6 +1,7 @@
+using Compose.Models;
 using Compose.Models.Providers;
 
-namespace Compose.Models;
+namespace Compose.Runtime;
 
 /// <summary>The providers that ship in the Compose library: openai, scripted, pipeline (onnx ships in Compose.Onnx).</summary>
 public static class StandardProviders
