@@ -69,7 +69,7 @@ foreach (var telemetry in new[] { false, true })
     Console.WriteLine($"    managed bytes per model call     {bytesPerCall,10:F0} B");
 }
 
-static async Task<int> RunQuestions(CompiledPipeline pipeline, int count)
+static async Task<int> RunQuestions(RunnablePipeline pipeline, int count)
 {
     var calls = 0;
     for (var q = 0; q < count; q++)
@@ -86,7 +86,7 @@ static async Task<int> RunQuestions(CompiledPipeline pipeline, int count)
     return calls;
 }
 
-static CompiledPipeline Build(int latencyMs, bool telemetry)
+static RunnablePipeline Build(int latencyMs, bool telemetry)
 {
     var yaml = $$"""
         compose: 1
@@ -109,13 +109,13 @@ static CompiledPipeline Build(int latencyMs, bool telemetry)
         """;
     var catalog = StandardProviders.Catalog;
     var context = new ModelProviderContext { BaseDirectory = Directory.GetCurrentDirectory(), Catalog = catalog };
-    var compiled = PipelineLoader.LoadText(yaml, "bench.yaml", catalog, context);
+    var compiled = PipelineCompiler.CompileText(yaml, "bench.yaml", catalog, context);
     if (!compiled.Success)
     {
         throw new InvalidOperationException(string.Join("\n", compiled.Diagnostics));
     }
 
-    var (pipeline, diagnostics) = CompiledPipeline.Build(compiled.Graph!, catalog, context, new PipelineBuildOptions { Telemetry = telemetry });
+    var (pipeline, diagnostics) = RunnablePipeline.Build(compiled.Graph!, catalog, context, new PipelineBuildOptions { Telemetry = telemetry });
     return pipeline ?? throw new InvalidOperationException(string.Join("\n", diagnostics));
 }
 

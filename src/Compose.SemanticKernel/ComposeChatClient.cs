@@ -12,7 +12,7 @@ namespace Compose.SemanticKernel;
 /// is not set) and <c>max_calls</c> (the per-question call budget), given as numbers or numeric text.
 /// The pipeline belongs to whoever created it: disposing this client leaves it alone.
 /// </summary>
-public sealed class ComposeChatClient(CompiledPipeline pipeline) : DelegatingChatClient(pipeline)
+public sealed class ComposeChatClient(RunnablePipeline pipeline) : DelegatingChatClient(pipeline)
 {
     /// <summary>The extension-data key of the per-question call budget.</summary>
     public const string MaxCallsKey = "max_calls";
@@ -20,7 +20,7 @@ public sealed class ComposeChatClient(CompiledPipeline pipeline) : DelegatingCha
     /// <summary>The extension-data key of the run seed.</summary>
     public const string SeedKey = "seed";
 
-    public CompiledPipeline Pipeline { get; } = pipeline;
+    public RunnablePipeline Pipeline { get; } = pipeline;
 
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
         base.GetResponseAsync(messages, Normalize(options), cancellationToken);

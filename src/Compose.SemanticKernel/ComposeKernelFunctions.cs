@@ -16,7 +16,7 @@ public static class ComposeKernelFunctions
     /// A function <c>ask(question, seed?, max_calls?)</c> that runs the pipeline and returns its answer.
     /// It throws <see cref="PipelineRunException"/> when the pipeline produces no answer.
     /// </summary>
-    public static KernelFunction CreateFunction(CompiledPipeline pipeline, string? functionName = null, string? description = null)
+    public static KernelFunction CreateFunction(RunnablePipeline pipeline, string? functionName = null, string? description = null)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         var client = new ComposeChatClient(pipeline);
@@ -40,7 +40,7 @@ public static class ComposeKernelFunctions
     }
 
     /// <summary>A plugin (named after the pipeline unless <paramref name="pluginName"/> is given) holding <see cref="CreateFunction"/>.</summary>
-    public static KernelPlugin CreatePlugin(CompiledPipeline pipeline, string? pluginName = null)
+    public static KernelPlugin CreatePlugin(RunnablePipeline pipeline, string? pluginName = null)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         return KernelPluginFactory.CreateFromFunctions(pluginName ?? ToIdentifier(pipeline.Spec.Name), pipeline.Spec.Description, [CreateFunction(pipeline)]);

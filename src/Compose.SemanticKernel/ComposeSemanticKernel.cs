@@ -21,7 +21,7 @@ public static class ComposeSemanticKernel
     /// directory). <c>provider: host</c> models resolve from <paramref name="services"/>.
     /// Throws <see cref="ComposePipelineException"/> listing every problem when the pipeline cannot be built.
     /// </summary>
-    public static CompiledPipeline LoadPipeline(string path, IServiceProvider? services = null, ComposePipelineOptions? options = null)
+    public static RunnablePipeline LoadPipeline(string path, IServiceProvider? services = null, ComposePipelineOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         options ??= ComposePipelineOptions.Default;
@@ -46,7 +46,7 @@ public static class ComposeSemanticKernel
             Files = options.Files,
             LoggerFactory = services?.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance,
         };
-        var (pipeline, problems) = PipelineFactory.Load(full, catalog, options.Build, context, models);
+        var (pipeline, problems) = PipelineFactory.Build(full, catalog, options.Build, context, models);
         return pipeline ?? throw new ComposePipelineException(full, diagnostics.AddRange(problems));
     }
 

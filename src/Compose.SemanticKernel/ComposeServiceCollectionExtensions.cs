@@ -13,7 +13,7 @@ public static class ComposeServiceCollectionExtensions
     /// <summary>
     /// Registers the pipeline file as a chat completion service (<see cref="IChatCompletionService"/>,
     /// through the pipeline's <see cref="IChatClient"/>), keyed by <paramref name="serviceId"/> (unkeyed
-    /// when null), and the <see cref="CompiledPipeline"/> itself under the same key. With a service id,
+    /// when null), and the <see cref="RunnablePipeline"/> itself under the same key. With a service id,
     /// the pipeline is also registered as a keyed <see cref="IChatClient"/> (unkeyed, it would shadow the
     /// host's own chat client that <c>provider: host</c> models resolve). The pipeline is built on first
     /// use, with the container's services; the container disposes it.
@@ -22,12 +22,12 @@ public static class ComposeServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        services.AddKeyedSingleton<CompiledPipeline>(serviceId, (sp, _) => ComposeSemanticKernel.LoadPipeline(path, sp, options));
+        services.AddKeyedSingleton<RunnablePipeline>(serviceId, (sp, _) => ComposeSemanticKernel.LoadPipeline(path, sp, options));
         services.AddKeyedSingleton<IChatCompletionService>(serviceId, (sp, _) =>
-            new ComposeChatClient(sp.GetRequiredKeyedService<CompiledPipeline>(serviceId)).AsChatCompletionService(sp));
+            new ComposeChatClient(sp.GetRequiredKeyedService<RunnablePipeline>(serviceId)).AsChatCompletionService(sp));
         if (serviceId is not null)
         {
-            services.AddKeyedSingleton<IChatClient>(serviceId, (sp, _) => new ComposeChatClient(sp.GetRequiredKeyedService<CompiledPipeline>(serviceId)));
+            services.AddKeyedSingleton<IChatClient>(serviceId, (sp, _) => new ComposeChatClient(sp.GetRequiredKeyedService<RunnablePipeline>(serviceId)));
         }
 
         return services;
@@ -64,8 +64,8 @@ public static class ComposeServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var key = "compose-plugin:" + Path.GetFullPath(path) + ":" + pluginName;
-        services.AddKeyedSingleton<CompiledPipeline>(key, (sp, _) => ComposeSemanticKernel.LoadPipeline(path, sp, options));
-        services.AddSingleton(sp => ComposeKernelFunctions.CreatePlugin(sp.GetRequiredKeyedService<CompiledPipeline>(key), pluginName));
+        services.AddKeyedSingleton<RunnablePipeline>(key, (sp, _) => ComposeSemanticKernel.LoadPipeline(path, sp, options));
+        services.AddSingleton(sp => ComposeKernelFunctions.CreatePlugin(sp.GetRequiredKeyedService<RunnablePipeline>(key), pluginName));
         return services;
     }
 }

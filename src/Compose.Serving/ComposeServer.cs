@@ -31,7 +31,7 @@ namespace Compose.Serving;
 public static partial class ComposeServer
 {
     /// <summary>Builds the server (not started). The caller owns the pipelines.</summary>
-    public static WebApplication Build(IReadOnlyList<CompiledPipeline> pipelines, ServeOptions options)
+    public static WebApplication Build(IReadOnlyList<RunnablePipeline> pipelines, ServeOptions options)
     {
         ArgumentNullException.ThrowIfNull(pipelines);
         ArgumentNullException.ThrowIfNull(options);
@@ -247,7 +247,7 @@ public static partial class ComposeServer
         ["data"] = new JsonArray([.. ids.Order(StringComparer.Ordinal).Select(id => (JsonNode)Model(id, created))]),
     };
 
-    private static async Task ChatCompletions(HttpContext context, ImmutableDictionary<string, CompiledPipeline> models, ILogger log)
+    private static async Task ChatCompletions(HttpContext context, ImmutableDictionary<string, RunnablePipeline> models, ILogger log)
     {
         var ct = context.RequestAborted;
         JsonDocument document;

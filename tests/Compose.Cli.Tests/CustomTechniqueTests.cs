@@ -56,11 +56,11 @@ public sealed class CustomTechniqueTests : IDisposable
     private string Filtered(string filter) => Write(Drafts + "  - keyword_filter: " + filter + "\n");
 
     private static ImmutableArray<Diagnostic> Diagnose(string yaml, ModelProviderCatalog? catalog = null) =>
-        PipelineLoader.LoadText(yaml, "kwf.yaml", catalog ?? Registered).Diagnostics;
+        PipelineCompiler.CompileText(yaml, "kwf.yaml", catalog ?? Registered).Diagnostics;
 
     private static async Task<RunResult> Run(string path, RunOptions? options = null)
     {
-        var (pipeline, diagnostics) = PipelineFactory.Load(path, Registered);
+        var (pipeline, diagnostics) = PipelineFactory.Build(path, Registered);
         Assert.True(pipeline is not null, string.Join("\n", diagnostics));
         using (pipeline)
         {

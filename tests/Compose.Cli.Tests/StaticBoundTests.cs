@@ -58,7 +58,7 @@ public sealed class StaticBoundTests
     private static async Task<bool> AssertWithinBound(string path, System.Collections.Immutable.ImmutableArray<ModelSpec> models, long seed)
     {
         var needsModels = !Path.GetFileName(path).StartsWith("arith-", StringComparison.Ordinal);
-        var (pipeline, _) = PipelineFactory.Load(path, Repo.ShippedCatalog, models: needsModels ? models : default);
+        var (pipeline, _) = PipelineFactory.Build(path, Repo.ShippedCatalog, models: needsModels ? models : default);
         if (pipeline is null)
         {
             return false;

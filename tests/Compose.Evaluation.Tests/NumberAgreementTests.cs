@@ -32,7 +32,7 @@ public sealed class NumberAgreementTests
     [MemberData(nameof(Cases))]
     public async Task Verify_and_the_number_scorers_agree(string answer, string number, bool same)
     {
-        var verify = new ProgramCheck(new CheckSpec(CheckKind.Number, null, number, SourceLocation.None)).Passes(answer);
+        var verify = new AnswerCheck(new CheckSpec(CheckKind.Number, null, number, SourceLocation.None)).Passes(answer);
         var item = new BenchmarkItem("1", "q", [], [number], null);
         var scorer = (await new NumberScorer().ScoreAsync(item, answer)).Correct;
         var math = (await new MathAnswerScorer().ScoreAsync(item, answer)).Correct;
@@ -49,7 +49,7 @@ public sealed class NumberAgreementTests
     [InlineData("A: three quarters", false)]
     public void Verify_number_true_accepts_what_the_scorer_reads_as_a_number(string answer, bool isNumber)
     {
-        Assert.Equal(isNumber, new ProgramCheck(new CheckSpec(CheckKind.Number, null, null, SourceLocation.None)).Passes(answer));
+        Assert.Equal(isNumber, new AnswerCheck(new CheckSpec(CheckKind.Number, null, null, SourceLocation.None)).Passes(answer));
         Assert.Equal(isNumber, MathAnswer.ToNumber(MathAnswer.Extract(answer)) is not null);
     }
 }

@@ -53,7 +53,7 @@ public sealed class ReplayAndCacheTests : IDisposable
     public async Task Replay_answers_from_recordings_and_picks_samples_by_seed()
     {
         var (pipeline, bench) = Setup();
-        var (p, diagnostics) = PipelineFactory.Load(pipeline, Catalog);
+        var (p, diagnostics) = PipelineFactory.Build(pipeline, Catalog);
         Assert.True(p is not null, string.Join("\n", diagnostics));
         using (p)
         {
@@ -91,7 +91,7 @@ public sealed class ReplayAndCacheTests : IDisposable
     {
         Setup();
         var pipeline = Write("bad.yaml", "compose: 1\nname: bad\nmodels:\n  m: { provider: replay, path: rec.jsonl, model: nobody }\nlayers:\n  - generate: { model: m }\n");
-        var (p, diagnostics) = PipelineFactory.Load(pipeline, Catalog);
+        var (p, diagnostics) = PipelineFactory.Build(pipeline, Catalog);
         Assert.Null(p);
         var d = Assert.Single(diagnostics, d => d.IsError);
         Assert.Equal(EvaluationDiagnosticCodes.ReplayUnknownModel, d.Code);
@@ -107,7 +107,7 @@ public sealed class ReplayAndCacheTests : IDisposable
         async Task<(EvalReport Report, ResponseCache Cache)> Once()
         {
             var cache = ResponseCache.Open(cachePath);
-            var (p, _) = PipelineFactory.Load(pipeline, Catalog, cache.Apply());
+            var (p, _) = PipelineFactory.Build(pipeline, Catalog, cache.Apply());
             using (p!)
             {
                 return (await Evaluator.RunAsync(p!, bench, new MathAnswerScorer(), new EvalOptions { Seed = 5 }), cache);
@@ -127,7 +127,7 @@ public sealed class ReplayAndCacheTests : IDisposable
 
         // Another seed is another call: not served from the cache.
         var cache3 = ResponseCache.Open(cachePath);
-        var (p3, _) = PipelineFactory.Load(pipeline, Catalog, cache3.Apply());
+        var (p3, _) = PipelineFactory.Build(pipeline, Catalog, cache3.Apply());
         using (p3!)
         {
             var third = await Evaluator.RunAsync(p3!, bench, new MathAnswerScorer(), new EvalOptions { Seed = 6 });
@@ -150,7 +150,7 @@ public sealed class ReplayAndCacheTests : IDisposable
             output: first
             """);
         var cache = ResponseCache.Open(Path.Combine(_dir, "c2.db"));
-        var (p, _) = PipelineFactory.Load(pipeline, Catalog, cache.Apply());
+        var (p, _) = PipelineFactory.Build(pipeline, Catalog, cache.Apply());
         using (p!)
         {
             var r = await p!.RunAsync("same question", new RunOptions { Seed = 0 });
@@ -164,7 +164,7 @@ public sealed class ReplayAndCacheTests : IDisposable
     {
         var (pipeline, bench) = Setup();
         var results = Path.Combine(_dir, "out", "r.jsonl");
-        var (p, _) = PipelineFactory.Load(pipeline, Catalog);
+        var (p, _) = PipelineFactory.Build(pipeline, Catalog);
         using (p!)
         {
             var partial = await Evaluator.RunAsync(p!, bench, new MathAnswerScorer(), new EvalOptions { Limit = 2, ResultsPath = results, Fingerprint = "x", Concurrency = 1 });
@@ -185,7 +185,7 @@ public sealed class ReplayAndCacheTests : IDisposable
     {
         var (pipeline, bench) = Setup();
         var results = Path.Combine(_dir, "out", "thrown.jsonl");
-        var (p, _) = PipelineFactory.Load(pipeline, Catalog);
+        var (p, _) = PipelineFactory.Build(pipeline, Catalog);
         using (p!)
         {
             var report = await Evaluator.RunAsync(p!, bench, new ThrowingScorer("b"), new EvalOptions { ResultsPath = results, Fingerprint = "t", Concurrency = 1 });
@@ -203,7 +203,7 @@ public sealed class ReplayAndCacheTests : IDisposable
     {
         public string Name => "boom";
 
-        public bool IsFree => true;
+        public bool CallsNoModel => true;
 
         public ValueTask<Scoring.Score> ScoreAsync(Benchmarks.BenchmarkItem item, string? answer, CancellationToken cancellationToken = default) =>
             item.Id == badId ? throw new InvalidOperationException($"scorer exploded on {item.Id}") : ValueTask.FromResult(Scoring.Score.Of(true, answer));

@@ -18,7 +18,7 @@ public sealed class CustomTechniqueTests
         services.AddComposePipeline(Example);
         using var provider = services.BuildServiceProvider();
 
-        var pipeline = provider.GetRequiredKeyedService<CompiledPipeline>(null);
+        var pipeline = provider.GetRequiredKeyedService<RunnablePipeline>(null);
         var result = await pipeline.RunAsync("What is the capital of Australia?", new RunOptions { Seed = 1 });
 
         Assert.Contains(pipeline.Graph.Nodes, n => n.Id == "L2.keyword_filter");
@@ -32,7 +32,7 @@ public sealed class CustomTechniqueTests
         services.AddComposePipeline(Example);
         using var provider = services.BuildServiceProvider();
 
-        var ex = Assert.Throws<ComposePipelineException>(() => provider.GetRequiredKeyedService<CompiledPipeline>(null));
+        var ex = Assert.Throws<ComposePipelineException>(() => provider.GetRequiredKeyedService<RunnablePipeline>(null));
 
         var error = Assert.Single(ex.Diagnostics, d => d.IsError);
         Assert.Equal(DiagnosticCodes.UnknownTechnique, error.Code);

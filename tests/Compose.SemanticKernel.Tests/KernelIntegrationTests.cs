@@ -29,7 +29,7 @@ public sealed class KernelIntegrationTests : IDisposable
         var usage = Assert.IsType<UsageDetails>(result.Metadata!["Usage"]);
 
         // The whole pipeline's usage (3 samples + 1 fuse), not one call's.
-        var pipeline = kernel.Services.GetRequiredKeyedService<CompiledPipeline>(null);
+        var pipeline = kernel.Services.GetRequiredKeyedService<RunnablePipeline>(null);
         var run = await pipeline.RunAsync("Question: Geography. What is the capital of France?");
         Assert.Equal(4, run.Usage.Calls);
         Assert.Equal(run.Usage.InputTokens, usage.InputTokenCount);

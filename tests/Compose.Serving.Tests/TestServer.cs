@@ -32,9 +32,9 @@ internal sealed class TestServer : IAsyncDisposable
         """;
 
     private readonly WebApplication _app;
-    private readonly List<CompiledPipeline> _pipelines;
+    private readonly List<RunnablePipeline> _pipelines;
 
-    private TestServer(WebApplication app, List<CompiledPipeline> pipelines)
+    private TestServer(WebApplication app, List<RunnablePipeline> pipelines)
     {
         _app = app;
         _pipelines = pipelines;
@@ -63,12 +63,12 @@ internal sealed class TestServer : IAsyncDisposable
         _pipelines.ForEach(p => p.Dispose());
     }
 
-    private static CompiledPipeline Build(string yaml)
+    private static RunnablePipeline Build(string yaml)
     {
         var catalog = StandardProviders.Catalog;
         var context = new ModelProviderContext { BaseDirectory = Path.GetTempPath(), Catalog = catalog };
-        var compiled = PipelineLoader.LoadText(yaml, Path.Combine(Path.GetTempPath(), "test.yaml"), catalog, context);
-        var (pipeline, diagnostics) = CompiledPipeline.Build(compiled.Graph!, catalog, context);
+        var compiled = PipelineCompiler.CompileText(yaml, Path.Combine(Path.GetTempPath(), "test.yaml"), catalog, context);
+        var (pipeline, diagnostics) = RunnablePipeline.Build(compiled.Graph!, catalog, context);
         return pipeline ?? throw new InvalidOperationException(string.Join("\n", diagnostics));
     }
 }

@@ -31,7 +31,7 @@ Console.Write(GraphRenderer.Text(compiled.Graph!));
 Console.WriteLine();
 
 // 4. Run one question; print what each layer passed on, then the answer.
-var (pipeline, problems) = PipelineFactory.Load(path, catalog);
+var (pipeline, problems) = PipelineFactory.Build(path, catalog);
 if (pipeline is null)
 {
     foreach (var problem in problems)

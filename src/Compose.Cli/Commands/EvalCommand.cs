@@ -82,13 +82,13 @@ internal static class EvalCommand
             }
 
             var buildOptions = responseCache?.Apply() ?? PipelineBuildOptions.Default;
-            var loaded = new List<CompiledPipeline>();
+            var loaded = new List<RunnablePipeline>();
             OutputFolderLock? folderLock = null;
             try
             {
-                CompiledPipeline Load(string path)
+                RunnablePipeline Load(string path)
                 {
-                    var (pipeline, diagnostics) = PipelineFactory.Load(path, TechniqueOptions.Catalog(parse), buildOptions, CommandSupport.Context(path, console, parse), bindings);
+                    var (pipeline, diagnostics) = PipelineFactory.Build(path, TechniqueOptions.Catalog(parse), buildOptions, CommandSupport.Context(path, console, parse), bindings);
                     DiagnosticPrinter.Print(console.Error, diagnostics);
                     if (pipeline is null)
                     {

@@ -45,7 +45,7 @@ internal static class RunCommand
                 return ExitCodes.BadInput;
             }
 
-            var (pipeline, diagnostics) = PipelineFactory.Load(path, TechniqueOptions.Catalog(parse), context: CommandSupport.Context(path, console, parse), models: bindings);
+            var (pipeline, diagnostics) = PipelineFactory.Build(path, TechniqueOptions.Catalog(parse), context: CommandSupport.Context(path, console, parse), models: bindings);
             DiagnosticPrinter.Print(console.Error, diagnostics);
             if (pipeline is null)
             {

@@ -74,12 +74,12 @@ internal static class ServeCommand
                 return ExitCodes.BadInput;
             }
 
-            var pipelines = new List<CompiledPipeline>();
+            var pipelines = new List<RunnablePipeline>();
             try
             {
                 foreach (var path in parse.GetValue(files)!)
                 {
-                    var (pipeline, diagnostics) = PipelineFactory.Load(path, TechniqueOptions.Catalog(parse), context: CommandSupport.Context(path, console, parse), models: bindings);
+                    var (pipeline, diagnostics) = PipelineFactory.Build(path, TechniqueOptions.Catalog(parse), context: CommandSupport.Context(path, console, parse), models: bindings);
                     problems.AddRange(diagnostics);
                     if (pipeline is null)
                     {
@@ -146,7 +146,7 @@ internal static class ServeCommand
         }
     }
 
-    private static async Task<int> ServeAsync(CliConsole console, IReadOnlyList<CompiledPipeline> pipelines, ServeOptions options, CancellationToken ct)
+    private static async Task<int> ServeAsync(CliConsole console, IReadOnlyList<RunnablePipeline> pipelines, ServeOptions options, CancellationToken ct)
     {
         var app = ComposeServer.Build(pipelines, options);
         await using (app.ConfigureAwait(false))

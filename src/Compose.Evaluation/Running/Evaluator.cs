@@ -14,7 +14,7 @@ namespace Compose.Evaluation.Running;
 public static class Evaluator
 {
     public static async Task<EvalReport> RunAsync(
-        CompiledPipeline pipeline, string benchmarkPath, IScorer scorer, EvalOptions options, CancellationToken cancellationToken = default)
+        RunnablePipeline pipeline, string benchmarkPath, IScorer scorer, EvalOptions options, CancellationToken cancellationToken = default)
     {
         var earlier = options.ResultsPath is null ? [] : ResultsFile.ReadForResume(options.ResultsPath, options.Fingerprint);
         if (options.Limit is { } limit && !earlier.IsEmpty)
@@ -87,7 +87,7 @@ public static class Evaluator
     /// answer with the reason recorded (<see cref="ItemResult.Error"/>, <see cref="ItemResult.ScoreError"/>);
     /// only cancellation throws.
     /// </summary>
-    public static async Task<ItemResult> EvaluateItemAsync(CompiledPipeline pipeline, BenchmarkItem item, IScorer scorer, long seed, CancellationToken cancellationToken)
+    public static async Task<ItemResult> EvaluateItemAsync(RunnablePipeline pipeline, BenchmarkItem item, IScorer scorer, long seed, CancellationToken cancellationToken)
     {
         RunResult run;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -110,7 +110,7 @@ public static class Evaluator
         var scoreError = score.Failure;
         bool? covered = null;
         int? samples = null, samplesCorrect = null;
-        if (scorer.IsFree)
+        if (scorer.CallsNoModel)
         {
             covered = score.Correct;
             var verdicts = new Dictionary<string, bool>(StringComparer.Ordinal);

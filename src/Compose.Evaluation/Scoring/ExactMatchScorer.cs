@@ -8,7 +8,7 @@ public sealed partial class ExactMatchScorer(bool ignoreCase = false) : IScorer
 {
     public string Name => "exact";
 
-    public bool IsFree => true;
+    public bool CallsNoModel => true;
 
     public ValueTask<Score> ScoreAsync(BenchmarkItem item, string? answer, CancellationToken cancellationToken = default)
     {

@@ -9,7 +9,7 @@ public interface IScorer
     string Name { get; }
 
     /// <summary>True when scoring costs no model call, so every candidate can be scored (coverage).</summary>
-    bool IsFree { get; }
+    bool CallsNoModel { get; }
 
     ValueTask<Score> ScoreAsync(BenchmarkItem item, string? answer, CancellationToken cancellationToken = default);
 }

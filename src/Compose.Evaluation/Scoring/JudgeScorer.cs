@@ -11,13 +11,13 @@ namespace Compose.Evaluation.Scoring;
 /// baseline pipeline): the baseline answers the same question, the judge picks the better of the two
 /// (the order alternates by item to cancel position bias); a win scores 1, a tie 0.5.
 /// </summary>
-public sealed partial class JudgeScorer(CompiledPipeline judge, CompiledPipeline? baseline = null, long seed = 0) : IScorer
+public sealed partial class JudgeScorer(RunnablePipeline judge, RunnablePipeline? baseline = null, long seed = 0) : IScorer
 {
     public int Threshold { get; init; } = 7;
 
     public string Name => baseline is null ? "judge" : "pairwise";
 
-    public bool IsFree => false;
+    public bool CallsNoModel => false;
 
     public async ValueTask<Score> ScoreAsync(BenchmarkItem item, string? answer, CancellationToken cancellationToken = default)
     {

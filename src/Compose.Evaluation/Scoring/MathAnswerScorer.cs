@@ -12,7 +12,7 @@ public sealed class MathAnswerScorer : IScorer
 {
     public string Name => "math";
 
-    public bool IsFree => true;
+    public bool CallsNoModel => true;
 
     public ValueTask<Score> ScoreAsync(BenchmarkItem item, string? answer, CancellationToken cancellationToken = default)
     {

@@ -13,7 +13,7 @@ public sealed partial class MultipleChoiceScorer : IScorer
 {
     public string Name => "choice";
 
-    public bool IsFree => true;
+    public bool CallsNoModel => true;
 
     public ValueTask<Score> ScoreAsync(BenchmarkItem item, string? answer, CancellationToken cancellationToken = default)
     {

@@ -12,7 +12,7 @@ public sealed class NumberScorer(double relativeTolerance = AnswerNumber.Default
 {
     public string Name => "number";
 
-    public bool IsFree => true;
+    public bool CallsNoModel => true;
 
     public ValueTask<Score> ScoreAsync(BenchmarkItem item, string? answer, CancellationToken cancellationToken = default)
     {

@@ -36,7 +36,7 @@ public sealed class ProgramScorer(string fileName, IReadOnlyList<string> argumen
 
     public string Name => "program";
 
-    public bool IsFree => true;
+    public bool CallsNoModel => true;
 
     public string FileName => fileName;
 

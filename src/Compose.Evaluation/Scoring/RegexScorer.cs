@@ -14,7 +14,7 @@ public sealed class RegexScorer(Regex pattern) : IScorer
 {
     public string Name => "regex";
 
-    public bool IsFree => true;
+    public bool CallsNoModel => true;
 
     public ValueTask<Score> ScoreAsync(BenchmarkItem item, string? answer, CancellationToken cancellationToken = default)
     {

@@ -18,7 +18,7 @@ public static class ScorerFactory
     /// A <c>program:</c> scorer's program is looked up now (CMP821 when missing, CMP822 when not executable),
     /// before any item runs; <paramref name="options"/> sets its time limit and the regex match timeout.
     /// </remarks>
-    public static IScorer Create(string spec, Func<string, CompiledPipeline> loadPipeline, string? baseline = null, long seed = 0, ScorerOptions? options = null)
+    public static IScorer Create(string spec, Func<string, RunnablePipeline> loadPipeline, string? baseline = null, long seed = 0, ScorerOptions? options = null)
     {
         options ??= ScorerOptions.Default;
         var (kind, argument) = spec.IndexOf(':', StringComparison.Ordinal) is var at and > 0 ? (spec[..at], spec[(at + 1)..]) : (spec, "");

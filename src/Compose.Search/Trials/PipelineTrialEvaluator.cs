@@ -30,7 +30,7 @@ public sealed class PipelineTrialEvaluator(SearchSpace space, ModelProviderCatal
             throw new DiagnosticException([.. diagnostics.AddRange(compiled?.Diagnostics ?? []).Where(d => d.IsError)]);
         }
 
-        var (pipeline, built) = CompiledPipeline.Build(compiled.Graph!, catalog, context, cache?.Apply() ?? PipelineBuildOptions.Default);
+        var (pipeline, built) = RunnablePipeline.Build(compiled.Graph!, catalog, context, cache?.Apply() ?? PipelineBuildOptions.Default);
         if (pipeline is null)
         {
             throw new DiagnosticException([.. built.Where(d => d.IsError)]);

@@ -17,13 +17,13 @@ public static class PipelineFactory
         context ??= ContextFor(path, catalog);
         if (models.IsDefaultOrEmpty)
         {
-            return PipelineLoader.Load(path, catalog, context);
+            return PipelineCompiler.CompileFile(path, catalog, context);
         }
 
         var read = PipelineReader.ReadFile(path, context.Files, catalog.Techniques);
         if (read.Spec is null || read.Diagnostics.Any(d => d.IsError))
         {
-            return PipelineLoader.Load(path, catalog, context);
+            return PipelineCompiler.CompileFile(path, catalog, context);
         }
 
         var compiled = PipelineCompiler.Compile(ModelsFileReader.Bind(read.Spec, models), catalog, context);
@@ -31,7 +31,7 @@ public static class PipelineFactory
     }
 
     /// <summary>Loads <paramref name="path"/> ready to run; on any error the pipeline is null and the diagnostics say why.</summary>
-    public static (CompiledPipeline? Pipeline, ImmutableArray<Diagnostic> Diagnostics) Load(
+    public static (RunnablePipeline? Pipeline, ImmutableArray<Diagnostic> Diagnostics) Build(
         string path,
         ModelProviderCatalog catalog,
         PipelineBuildOptions? options = null,
@@ -48,7 +48,7 @@ public static class PipelineFactory
             return (null, compiled.Diagnostics);
         }
 
-        var (pipeline, built) = CompiledPipeline.Build(compiled.Graph!, catalog, context, options);
+        var (pipeline, built) = RunnablePipeline.Build(compiled.Graph!, catalog, context, options);
         return (pipeline, Once(compiled.Diagnostics.AddRange(built)));
     }
 

@@ -65,13 +65,13 @@ public sealed class PipelineModelProvider : IModelProvider
             BaseDirectory = Path.GetDirectoryName(full)!,
             PipelineChain = [.. context.PipelineChain, full],
         };
-        var compiled = PipelineLoader.Load(full, context.Catalog, inner);
+        var compiled = PipelineCompiler.CompileFile(full, context.Catalog, inner);
         if (!compiled.Success)
         {
             throw new DiagnosticException([.. compiled.Diagnostics.Where(d => d.IsError)]);
         }
 
-        var (pipeline, diagnostics) = CompiledPipeline.Build(compiled.Graph!, context.Catalog, inner);
+        var (pipeline, diagnostics) = RunnablePipeline.Build(compiled.Graph!, context.Catalog, inner);
         return pipeline ?? throw new DiagnosticException([.. diagnostics.Where(d => d.IsError)]);
     }
 }

@@ -72,7 +72,7 @@ public sealed class TechniqueContext
     /// <summary>
     /// When set, this node's own model call (purpose = the technique's kind) streams: each update is
     /// written here as it arrives, and the reply is assembled from the updates. Set by
-    /// <see cref="CompiledPipeline"/> only for a final layer that makes exactly one such call.
+    /// <see cref="RunnablePipeline"/> only for a final layer that makes exactly one such call.
     /// </summary>
     internal ChannelWriter<ChatResponseUpdate>? FinalStream { get; init; }
 

@@ -5,7 +5,7 @@ namespace Compose.Tests.Compilation;
 public sealed class GraphRendererTests
 {
     private static PipelineGraph Graph(string file) =>
-        PipelineLoader.Load(Path.Combine(TestFiles.Output("Valid"), file), FakeProvider.Catalog).Graph!;
+        PipelineCompiler.CompileFile(Path.Combine(TestFiles.Output("Valid"), file), FakeProvider.Catalog).Graph!;
 
     [Fact]
     public void Text_lists_every_node_with_its_bounds_and_the_totals()

@@ -10,12 +10,12 @@ public sealed class PipelineCompilerTests
     private static string Valid(string name) => Path.Combine(TestFiles.Output("Valid"), name);
 
     private static CompileResult LoadText(string yaml, ModelProviderCatalog? catalog = null) =>
-        PipelineLoader.LoadText(yaml, Path.Combine(TestFiles.Output("Valid"), "inline.yaml"), catalog ?? FakeProvider.Catalog);
+        PipelineCompiler.CompileText(yaml, Path.Combine(TestFiles.Output("Valid"), "inline.yaml"), catalog ?? FakeProvider.Catalog);
 
     [Fact]
     public void Generate_critique_rank_fuse_bounds_calls_tokens_and_cost()
     {
-        var result = PipelineLoader.Load(Valid("rank-then-fuse.yaml"), FakeProvider.Catalog);
+        var result = PipelineCompiler.CompileFile(Valid("rank-then-fuse.yaml"), FakeProvider.Catalog);
 
         Assert.Empty(result.Diagnostics);
         Assert.True(result.Success);
@@ -42,7 +42,7 @@ public sealed class PipelineCompilerTests
     [Fact]
     public void Side_by_side_layers_concatenate_and_every_technique_is_bounded()
     {
-        var result = PipelineLoader.Load(Valid("everything.yaml"), FakeProvider.Catalog);
+        var result = PipelineCompiler.CompileFile(Valid("everything.yaml"), FakeProvider.Catalog);
 
         Assert.Empty(result.Diagnostics);
         var graph = result.Graph!;
@@ -87,8 +87,8 @@ public sealed class PipelineCompilerTests
     {
         var withDefault = FakeProvider.Catalog.WithDefaultModel(new ModelSpec("default", "fake", new SpecMapping([], SourceLocation.None), SourceLocation.None));
 
-        var without = PipelineLoader.Load(Valid("minimal.yaml"), FakeProvider.Catalog);
-        var with = PipelineLoader.Load(Valid("minimal.yaml"), withDefault);
+        var without = PipelineCompiler.CompileFile(Valid("minimal.yaml"), FakeProvider.Catalog);
+        var with = PipelineCompiler.CompileFile(Valid("minimal.yaml"), withDefault);
 
         Assert.Equal(DiagnosticCodes.NoDefaultModel, Assert.Single(without.Diagnostics).Code);
         Assert.True(with.Success);
@@ -155,7 +155,7 @@ public sealed class PipelineCompilerTests
     [Fact]
     public void A_path_with_invalid_characters_does_not_throw()
     {
-        var result = PipelineLoader.LoadText("compose: 1\nname: t\nlayers:\n  - generate: { prompt: { file: x.sbn } }\n", "bad\0path.yaml", FakeProvider.Catalog);
+        var result = PipelineCompiler.CompileText("compose: 1\nname: t\nlayers:\n  - generate: { prompt: { file: x.sbn } }\n", "bad\0path.yaml", FakeProvider.Catalog);
 
         Assert.DoesNotContain(result.Diagnostics, d => d.Code == DiagnosticCodes.InternalError);
     }

@@ -36,7 +36,7 @@ public sealed partial class BrokenFileTests
             .ToList();
         Assert.NotEmpty(expected);
 
-        var result = PipelineLoader.Load(path, FakeProvider.Catalog);
+        var result = PipelineCompiler.CompileFile(path, FakeProvider.Catalog);
         var actual = result.Diagnostics
             .Select(d => $"{d.Code} {d.Location.Line}:{d.Location.Column}")
             .Order(StringComparer.Ordinal)

@@ -59,7 +59,7 @@ public sealed class ModelPriceTests
               - generate: { samples: 3 }
               - fuse: {}
             """;
-        var result = PipelineLoader.LoadText(yaml, Path.Combine(TestFiles.Output("Valid"), "priced.yaml"), FakeProvider.Catalog);
+        var result = PipelineCompiler.CompileText(yaml, Path.Combine(TestFiles.Output("Valid"), "priced.yaml"), FakeProvider.Catalog);
         Assert.True(result.Success, string.Join("\n", result.Diagnostics));
         var graph = result.Graph!;
         var price = graph.Spec.Budget.Prices["m"];

@@ -28,7 +28,7 @@ public sealed class ReaderFuzzTests
             }
 
             var read = PipelineReader.Read(text, path);
-            var loaded = PipelineLoader.LoadText(text, path, FakeProvider.Catalog);
+            var loaded = PipelineCompiler.CompileText(text, path, FakeProvider.Catalog);
             if (loaded.Graph is { } graph)
             {
                 _ = GraphRenderer.Text(graph) + GraphRenderer.Mermaid(graph) + GraphRenderer.Dot(graph);

@@ -64,7 +64,7 @@ public sealed class PipelineAsModelTests
         {
             var path = Path.Combine(dir.FullName, "self.yaml");
             await File.WriteAllTextAsync(path, "compose: 1\nname: self\nmodels:\n  me: { provider: pipeline, path: self.yaml }\nlayers:\n  - generate: { model: me }\n");
-            var (pipeline, diagnostics) = PipelineFactory.Load(path, StandardProviders.Catalog);
+            var (pipeline, diagnostics) = PipelineFactory.Build(path, StandardProviders.Catalog);
             Assert.Null(pipeline);
             var d = Assert.Single(diagnostics, d => d.Code == RuntimeDiagnosticCodes.PipelineCycle);
             Assert.Equal(4, d.Location.Line);

@@ -93,7 +93,7 @@ public sealed class TechniqueCatalogTests
     [Fact]
     public void A_throwing_bound_is_CMP409_at_the_technique_naming_its_type()
     {
-        var compiled = PipelineLoader.LoadText(Pipeline("bounds"), "probe.yaml", Providers(new TestModel((p, _) => "x")));
+        var compiled = PipelineCompiler.CompileText(Pipeline("bounds"), "probe.yaml", Providers(new TestModel((p, _) => "x")));
 
         var error = Assert.Single(compiled.Diagnostics, d => d.IsError);
         Assert.Equal(DiagnosticCodes.TechniqueFailed, error.Code);
@@ -105,8 +105,8 @@ public sealed class TechniqueCatalogTests
     public void A_technique_that_cannot_be_created_is_CMP409_when_the_pipeline_is_built()
     {
         var catalog = Providers(new TestModel((p, _) => "x"));
-        var compiled = PipelineLoader.LoadText(Pipeline("create"), "probe.yaml", catalog);
-        var (pipeline, diagnostics) = CompiledPipeline.Build(compiled.Graph!, catalog, new ModelProviderContext { BaseDirectory = ".", Catalog = catalog });
+        var compiled = PipelineCompiler.CompileText(Pipeline("create"), "probe.yaml", catalog);
+        var (pipeline, diagnostics) = RunnablePipeline.Build(compiled.Graph!, catalog, new ModelProviderContext { BaseDirectory = ".", Catalog = catalog });
 
         Assert.Null(pipeline);
         var error = Assert.Single(diagnostics);

@@ -11,7 +11,7 @@ namespace Compose.Techniques;
 /// </summary>
 internal sealed class CandidateJudge(CheckSpec? check)
 {
-    private readonly ProgramCheck? _check = check is null ? null : new ProgramCheck(check);
+    private readonly AnswerCheck? _check = check is null ? null : new AnswerCheck(check);
 
     /// <summary>
     /// True when <paramref name="candidate"/> passes. <paramref name="position"/> is the 1-based position the

@@ -17,13 +17,13 @@ namespace Compose.Runtime;
 /// order; the nodes of a layer, and the calls within a node, run concurrently. A compiled pipeline
 /// is itself an <see cref="IChatClient"/>, so it can be a model in another pipeline or any host.
 /// </summary>
-public sealed class CompiledPipeline : IChatClient
+public sealed class RunnablePipeline : IChatClient
 {
     private readonly ImmutableDictionary<string, IChatClient> _models;
     private readonly ImmutableArray<(GraphNode Node, ITechnique Technique, ImmutableDictionary<string, PromptTemplate> Templates)> _nodes;
     private readonly ImmutableArray<ImmutableArray<int>> _layers;
 
-    private CompiledPipeline(
+    private RunnablePipeline(
         PipelineGraph graph,
         ImmutableDictionary<string, IChatClient> models,
         ImmutableArray<(GraphNode, ITechnique, ImmutableDictionary<string, PromptTemplate>)> nodes,
@@ -53,7 +53,7 @@ public sealed class CompiledPipeline : IChatClient
     public IReadOnlyDictionary<string, IChatClient> Models => _models;
 
     /// <summary>Builds the models, techniques and templates of a checked graph. Problems come back as diagnostics.</summary>
-    public static (CompiledPipeline? Pipeline, ImmutableArray<Diagnostic> Diagnostics) Build(
+    public static (RunnablePipeline? Pipeline, ImmutableArray<Diagnostic> Diagnostics) Build(
         PipelineGraph graph, ModelProviderCatalog catalog, ModelProviderContext context, PipelineBuildOptions? options = null)
     {
         options ??= PipelineBuildOptions.Default;
@@ -70,7 +70,7 @@ public sealed class CompiledPipeline : IChatClient
             {
                 technique = catalog.Techniques.For<ITechniqueFactory>(node.Spec).CreateFor(node.Spec);
             }
-            catch (Exception exception) when (exception is not OutOfMemoryException && definition.GetType().Assembly != typeof(CompiledPipeline).Assembly)
+            catch (Exception exception) when (exception is not OutOfMemoryException && definition.GetType().Assembly != typeof(RunnablePipeline).Assembly)
             {
                 diagnostics.Add(Diagnostic.Error(DiagnosticCodes.TechniqueFailed, node.Spec.Location,
                     $"technique '{node.Spec.Kind}' ({definition.GetType().FullName}) failed while creating node {node.Id}: {exception.GetType().Name}: {exception.Message}",
@@ -101,7 +101,7 @@ public sealed class CompiledPipeline : IChatClient
                 var bare = provider.Create(spec, context.For(spec));
                 var builder = new ChatClientBuilder(bare);
                 options.ConfigureModel?.Invoke(builder, spec);
-                if (bare is not CompiledPipeline)
+                if (bare is not RunnablePipeline)
                 {
                     // A nested pipeline meters its own calls against this question's budget (see QuestionBudget.Parent).
                     builder.UseUsageBudget(name);
@@ -131,7 +131,7 @@ public sealed class CompiledPipeline : IChatClient
             return (null, [.. diagnostics]);
         }
 
-        return (new CompiledPipeline(graph, models.ToImmutable(), nodes.ToImmutable(), writers.ToImmutable()), [.. diagnostics]);
+        return (new RunnablePipeline(graph, models.ToImmutable(), nodes.ToImmutable(), writers.ToImmutable()), [.. diagnostics]);
     }
 
     /// <summary>Answers one question given as text.</summary>
@@ -313,7 +313,7 @@ public sealed class CompiledPipeline : IChatClient
             output = await technique.RunAsync(context, ct).ConfigureAwait(false);
         }
         catch (Exception exception) when (!IsExpected(exception) && exception is not OperationCanceledException and not OutOfMemoryException
-            && technique.GetType().Assembly != typeof(CompiledPipeline).Assembly)
+            && technique.GetType().Assembly != typeof(RunnablePipeline).Assembly)
         {
             throw new TechniqueFailedException(
                 $"technique '{node.Spec.Kind}' ({technique.GetType().FullName}) failed at node {node.Id}: {exception.GetType().Name}: {exception.Message}. This is a bug in the technique; please report it to its author.",

@@ -5,12 +5,12 @@ using Compose.Runtime;
 namespace Compose.Techniques;
 
 /// <summary>A verifier that is a program: a regular expression, a numeric final answer (optionally equal to a value), or any final answer.</summary>
-public sealed class ProgramCheck
+public sealed class AnswerCheck
 {
     private readonly CheckSpec _spec;
     private readonly UserRegex? _regex;
 
-    public ProgramCheck(CheckSpec spec)
+    public AnswerCheck(CheckSpec spec)
     {
         _spec = spec;
         if (spec.Kind == CheckKind.Regex && spec.Pattern is not null)
