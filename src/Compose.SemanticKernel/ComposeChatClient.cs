@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
 using Compose.Runtime;
 using Microsoft.Extensions.AI;
 
@@ -15,10 +13,10 @@ namespace Compose.SemanticKernel;
 public sealed class ComposeChatClient(RunnablePipeline pipeline) : DelegatingChatClient(pipeline)
 {
     /// <summary>The extension-data key of the per-question call budget.</summary>
-    public const string MaxCallsKey = "max_calls";
+    public const string MaxCallsKey = ComposeKeys.MaxCallsAlias;
 
     /// <summary>The extension-data key of the run seed.</summary>
-    public const string SeedKey = "seed";
+    public const string SeedKey = ComposeKeys.SeedAlias;
 
     public RunnablePipeline Pipeline { get; } = pipeline;
 
@@ -38,32 +36,14 @@ public sealed class ComposeChatClient(RunnablePipeline pipeline) : DelegatingCha
 
         var normalized = options.Clone();
         normalized.AdditionalProperties = new AdditionalPropertiesDictionary(props);
-        if (normalized.Seed is null && props.TryGetValue(SeedKey, out var seed) && AsLong(seed) is { } s)
+        normalized.Seed = ComposeKeys.SeedOf(options);
+        if (ComposeKeys.MaxCallsOf(props) is { } calls)
         {
-            normalized.Seed = s;
-        }
-
-        if ((props.TryGetValue(MaxCallsKey, out var calls) || props.TryGetValue(ComposeKeys.MaxCalls, out calls))
-            && AsLong(calls) is { } c)
-        {
-            normalized.AdditionalProperties[ComposeKeys.MaxCalls] = (int)Math.Clamp(c, 0, int.MaxValue);
+            normalized.AdditionalProperties[ComposeKeys.MaxCalls] = calls;
         }
 
         return normalized;
     }
-
-    private static long? AsLong(object? value) => value switch
-    {
-        int i => i,
-        long l => l,
-        short s => s,
-        uint u => u,
-        double d when d == Math.Floor(d) && Math.Abs(d) < 9e15 => (long)d,
-        JsonElement { ValueKind: JsonValueKind.Number } e when e.TryGetInt64(out var n) => n,
-        JsonElement { ValueKind: JsonValueKind.String } e when long.TryParse(e.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) => n,
-        string text when long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) => n,
-        _ => null,
-    };
 
     protected override void Dispose(bool disposing)
     {

@@ -499,24 +499,11 @@ public sealed class RunnablePipeline : IChatClient
 
     private static RunOptions ToRunOptions(ChatOptions? options)
     {
-        var run = new RunOptions { Seed = options?.Seed ?? 0 };
-        if (options?.AdditionalProperties is { } props
-            && props.TryGetValue(ComposeKeys.MaxCalls, out var maxCalls) && AsCallCount(maxCalls) is int calls)
-        {
-            run = run with { Budget = new BudgetSpec { MaxCalls = calls } };
-        }
-
-        return run;
+        var run = new RunOptions { Seed = ComposeKeys.SeedOf(options) ?? 0 };
+        return ComposeKeys.MaxCallsOf(options?.AdditionalProperties) is { } calls
+            ? run with { Budget = new BudgetSpec { MaxCalls = calls } }
+            : run;
     }
-
-    /// <summary>A call count given as any integer type (or a JSON number, as hosts that read JSON pass it).</summary>
-    private static int? AsCallCount(object? value) => value switch
-    {
-        int i => i,
-        long l when l is >= 0 and <= int.MaxValue => (int)l,
-        System.Text.Json.JsonElement { ValueKind: System.Text.Json.JsonValueKind.Number } e when e.TryGetInt32(out var j) => j,
-        _ => null,
-    };
 }
 
 /// <summary>A pipeline used as a chat client could not answer.</summary>
