@@ -4,7 +4,7 @@ using Compose.Runtime;
 namespace Compose.Techniques;
 
 /// <summary>Runs the independent calls of a technique side by side, keeping results in input order.</summary>
-internal static class Concurrent
+public static class Concurrent
 {
     /// <summary>All results in order; any failure fails the whole.</summary>
     public static async Task<T[]> All<T>(int count, Func<int, Task<T>> work) =>
