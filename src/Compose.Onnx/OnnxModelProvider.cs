@@ -27,54 +27,51 @@ public sealed class OnnxModelProvider : IModelProvider, IDisposable
 
     public IEnumerable<Diagnostic> Check(ModelSpec spec, ModelProviderContext context)
     {
-        var options = spec.Options;
-        foreach (var entry in options.Entries.Where(e => !KnownKeys.Contains(e.Key) && !CommonKeys.Contains(e.Key)))
-        {
-            yield return Diagnostic.Warning(OnnxErrors.BadOption, entry.KeyLocation, $"Unknown option '{entry.Key}' for provider onnx.",
-                DidYouMean(entry.Key, KnownKeys) is { } k ? $"Did you mean '{k}'?" : $"Known options: {string.Join(", ", KnownKeys)}.");
-        }
+        var diagnostics = new List<Diagnostic>();
+        var options = new ModelOptionsReader(Name, spec, diagnostics);
+        options.Known(
+            KnownKeys,
+            new(OnnxErrors.BadOption, key => $"Unknown option '{key}' for provider onnx.",
+                key => DidYouMean(key, KnownKeys) is { } k ? $"Did you mean '{k}'?" : $"Known options: {string.Join(", ", KnownKeys)}.")
+            { Severity = DiagnosticSeverity.Warning },
+            alsoAccepted: CommonKeys);
 
-        if (options["path"] is not SpecScalar path || path.Value.Length == 0)
-        {
-            yield return Diagnostic.Error(OnnxErrors.MissingPath, options["path"]?.Location ?? spec.Location,
-                $"Model '{spec.Name}' (provider onnx) needs a `path` to a model folder.",
-                "Add `path: models/your-model` (a folder with genai_config.json, model.onnx and tokenizer.json).");
-        }
-        else
+        var path = options.Required(
+            "path",
+            new(OnnxErrors.MissingPath, $"Model '{spec.Name}' (provider onnx) needs a `path` to a model folder.",
+                "Add `path: models/your-model` (a folder with genai_config.json, model.onnx and tokenizer.json)."),
+            RequiredText.NotEmpty);
+        if (path is not null)
         {
             var folder = Path.GetFullPath(Path.Combine(context.BaseDirectory, path.Value));
             if (!Directory.Exists(folder))
             {
-                yield return Diagnostic.Error(OnnxErrors.FolderNotFound, path.Location, $"Model folder '{folder}' does not exist.",
-                    "Paths are relative to the pipeline file.");
+                diagnostics.Add(Diagnostic.Error(OnnxErrors.FolderNotFound, path.Location, $"Model folder '{folder}' does not exist.",
+                    "Paths are relative to the pipeline file."));
             }
             else if (!File.Exists(Path.Combine(folder, GenAiConfigReader.FileName)))
             {
-                yield return Diagnostic.Error(OnnxErrors.MissingFile, path.Location, $"'{folder}' has no {GenAiConfigReader.FileName}.",
-                    "Point `path` at a folder produced by the ONNX Runtime GenAI model builder.");
+                diagnostics.Add(Diagnostic.Error(OnnxErrors.MissingFile, path.Location, $"'{folder}' has no {GenAiConfigReader.FileName}.",
+                    "Point `path` at a folder produced by the ONNX Runtime GenAI model builder."));
             }
         }
 
-        if (options["chat_format"] is { } cf && (cf is not SpecScalar s || ChatFormat.Find(s.Value) is null))
-        {
-            var given = (cf as SpecScalar)?.Value ?? "";
-            var names = ChatFormat.All.Select(f => f.Name).ToArray();
-            yield return Diagnostic.Error(OnnxErrors.UnknownChatFormat, cf.Location, $"Unknown chat format '{given}'.",
-                DidYouMean(given, names) is { } m ? $"Did you mean '{m}'? Known: {string.Join(", ", names)}." : $"Known: {string.Join(", ", names)}.");
-        }
+        var formats = ChatFormat.All.Select(f => f.Name).ToArray();
+        options.Text(
+            "chat_format",
+            new(OnnxErrors.UnknownChatFormat, given => $"Unknown chat format '{given}'.",
+                given => DidYouMean(given, formats) is { } m ? $"Did you mean '{m}'? Known: {string.Join(", ", formats)}." : $"Known: {string.Join(", ", formats)}."),
+            name => ChatFormat.Find(name) is not null);
 
-        if (options["execution_provider"] is { } ep && (ep is not SpecScalar e || !SessionFactory.IsKnownProvider(e.Value)))
-        {
-            var given = (ep as SpecScalar)?.Value ?? "";
-            var names = SessionFactory.ProviderNames.ToArray();
-            yield return Diagnostic.Error(OnnxErrors.BadOption, ep.Location, $"Unknown execution provider '{given}'.",
-                DidYouMean(given, names) is { } m ? $"Did you mean '{m}'?" : $"Known: {string.Join(", ", names)}.");
-        }
+        var providers = SessionFactory.ProviderNames.ToArray();
+        options.Text(
+            "execution_provider",
+            new(OnnxErrors.BadOption, given => $"Unknown execution provider '{given}'.",
+                given => DidYouMean(given, providers) is { } m ? $"Did you mean '{m}'?" : $"Known: {string.Join(", ", providers)}."),
+            SessionFactory.IsKnownProvider);
 
-        if (options["max_batch"] is { } mb && (mb is not SpecScalar b || !int.TryParse(b.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) || n < 1))
-        {
-            yield return Diagnostic.Error(OnnxErrors.BadOption, mb.Location, "max_batch must be a positive integer.");
-        }
+        options.Int("max_batch", 1, int.MaxValue, new(OnnxErrors.BadOption, "max_batch must be a positive integer."));
+        return diagnostics;
     }
 
     public IChatClient Create(ModelSpec spec, ModelProviderContext context)

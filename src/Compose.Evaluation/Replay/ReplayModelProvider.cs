@@ -1,4 +1,3 @@
-using System.Globalization;
 using Compose.Language;
 using Compose.Models;
 using Microsoft.Extensions.AI;
@@ -46,48 +45,16 @@ public sealed class ReplayModelProvider : IModelProvider
 
     private static (ReplayRecordings Recordings, bool FailOnMissing, TimeSpan Latency)? Parse(ModelSpec spec, ModelProviderContext context, List<Diagnostic> diagnostics, bool load)
     {
-        foreach (var entry in spec.Options.Entries.Where(e => !Options.Contains(e.Key)))
-        {
-            diagnostics.Add(Diagnostic.Error(EvaluationDiagnosticCodes.ReplayBadOption, entry.KeyLocation, $"unknown option '{entry.Key}' for a replay model", $"Replay models take: {string.Join(", ", Options)}."));
-        }
-
-        var path = spec.Options["path"] as SpecScalar;
-        var model = spec.Options["model"] as SpecScalar;
-        if (path is null || string.IsNullOrWhiteSpace(path.Value))
-        {
-            diagnostics.Add(Diagnostic.Error(EvaluationDiagnosticCodes.ReplayBadOption, spec.Location, "a replay model needs 'path' (a JSONL file of recorded generations)", "For example: path: recordings.jsonl"));
-        }
-
-        if (model is null || string.IsNullOrWhiteSpace(model.Value))
-        {
-            diagnostics.Add(Diagnostic.Error(EvaluationDiagnosticCodes.ReplayBadOption, spec.Location, "a replay model needs 'model' (which recorded model answers)", "For example: model: 175b_verification"));
-        }
-
-        var failOnMissing = true;
-        if (spec.Options["on_missing"] is { } missing)
-        {
-            if (missing is SpecScalar { Value: "error" or "empty" } m)
-            {
-                failOnMissing = m.Value == "error";
-            }
-            else
-            {
-                diagnostics.Add(Diagnostic.Error(EvaluationDiagnosticCodes.ReplayBadOption, missing.Location, "on_missing must be 'error' or 'empty'", "on_missing: error"));
-            }
-        }
-
-        var latency = TimeSpan.Zero;
-        if (spec.Options["latency_ms"] is { } latencyNode)
-        {
-            if (latencyNode is SpecScalar s && double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var ms) && ms is >= 0 and <= 600_000)
-            {
-                latency = TimeSpan.FromMilliseconds(ms);
-            }
-            else
-            {
-                diagnostics.Add(Diagnostic.Error(EvaluationDiagnosticCodes.ReplayBadOption, latencyNode.Location, "latency_ms must be a number of milliseconds between 0 and 600000", "latency_ms: 50"));
-            }
-        }
+        var options = new ModelOptionsReader("replay", spec, diagnostics);
+        options.Known(Options, new(EvaluationDiagnosticCodes.ReplayBadOption, hint: $"Replay models take: {string.Join(", ", Options)}."));
+        var path = options.Required(
+            "path",
+            new(EvaluationDiagnosticCodes.ReplayBadOption, "a replay model needs 'path' (a JSONL file of recorded generations)", "For example: path: recordings.jsonl") { AtModel = true });
+        var model = options.Required(
+            "model",
+            new(EvaluationDiagnosticCodes.ReplayBadOption, "a replay model needs 'model' (which recorded model answers)", "For example: model: 175b_verification") { AtModel = true });
+        var failOnMissing = options.Word("on_missing", ["error", "empty"], new(EvaluationDiagnosticCodes.ReplayBadOption, "on_missing must be 'error' or 'empty'", "on_missing: error")) != "empty";
+        var latency = options.Milliseconds("latency_ms", 600_000, new(EvaluationDiagnosticCodes.ReplayBadOption, hint: "latency_ms: 50")) ?? TimeSpan.Zero;
 
         if (path is null || model is null || !load || diagnostics.Any(d => d.IsError))
         {

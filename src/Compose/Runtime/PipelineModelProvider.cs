@@ -22,33 +22,36 @@ public sealed class PipelineModelProvider : IModelProvider
 
     public IEnumerable<Diagnostic> Check(ModelSpec spec, ModelProviderContext context)
     {
-        foreach (var entry in spec.Options.Entries.Where(e => e.Key != "path"))
+        var diagnostics = new List<Diagnostic>();
+        var options = new ModelOptionsReader(Name, spec, diagnostics);
+        options.Known(["path"], new(UnknownOption, hint: "A pipeline model takes only: path."));
+        var path = options.Required(
+            "path",
+            new(MissingPath, $"model '{spec.Name}' (provider: pipeline) needs 'path', the pipeline file to use", "For example: path: pipelines/self-consistency.yaml") { AtModel = true },
+            RequiredText.MayBeEmpty);
+        if (path is null)
         {
-            yield return Diagnostic.Error(UnknownOption, entry.KeyLocation, $"unknown option '{entry.Key}' for a pipeline model", "A pipeline model takes only: path.");
-        }
-
-        if (spec.Options["path"] is not SpecScalar path)
-        {
-            yield return Diagnostic.Error(MissingPath, spec.Location, $"model '{spec.Name}' (provider: pipeline) needs 'path', the pipeline file to use", "For example: path: pipelines/self-consistency.yaml");
-            yield break;
+            return diagnostics;
         }
 
         var (full, outside) = context.ResolvePath(path.Value, "pipeline model file");
         var problem = outside ?? Compose.IO.SafeFile.Check(full!, context.Files.MaxFileBytes, "pipeline model file");
         if (problem is { Code: DiagnosticCodes.FileUnreadable })
         {
-            yield return Diagnostic.Error(FileNotFound, path.Location, $"pipeline file '{path.Value}' does not exist (looked for {full ?? path.Value})", "Paths are relative to the folder of the pipeline file that names them.");
+            diagnostics.Add(Diagnostic.Error(FileNotFound, path.Location, $"pipeline file '{path.Value}' does not exist (looked for {full ?? path.Value})", "Paths are relative to the folder of the pipeline file that names them."));
         }
         else if (problem is not null)
         {
-            yield return problem.ToDiagnostic(path.Location);
+            diagnostics.Add(problem.ToDiagnostic(path.Location));
         }
         else if (context.PipelineChain.Contains(full!, StringComparer.Ordinal))
         {
-            yield return Diagnostic.Error(RuntimeDiagnosticCodes.PipelineCycle, path.Location,
+            diagnostics.Add(Diagnostic.Error(RuntimeDiagnosticCodes.PipelineCycle, path.Location,
                 $"pipeline '{path.Value}' uses itself as a model ({string.Join(" -> ", context.PipelineChain.Select(Path.GetFileName))} -> {Path.GetFileName(full!)})",
-                "Break the cycle: a pipeline cannot be a model of itself, directly or through others.");
+                "Break the cycle: a pipeline cannot be a model of itself, directly or through others."));
         }
+
+        return diagnostics;
     }
 
     public IChatClient Create(ModelSpec spec, ModelProviderContext context)

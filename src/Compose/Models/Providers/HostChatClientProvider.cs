@@ -72,27 +72,11 @@ public sealed class HostChatClientProvider : IModelProvider
                 : $"model '{spec.Name}': the host has no IChatClient registered with service id '{serviceId}'",
             "Register it before the pipeline is built, for example services.AddKeyedChatClient(\"small\", client).");
 
-    private static string? Parse(ModelSpec spec, List<Diagnostic> diagnostics)
+    private string? Parse(ModelSpec spec, List<Diagnostic> diagnostics)
     {
-        foreach (var entry in spec.Options.Entries.Where(e => !Options.Contains(e.Key)))
-        {
-            diagnostics.Add(Diagnostic.Error(UnknownOption, entry.KeyLocation,
-                $"unknown option '{entry.Key}' for a host model", "A host model takes only: service_id."));
-        }
-
-        var node = spec.Options["service_id"];
-        if (node is null)
-        {
-            return null;
-        }
-
-        if (node is SpecScalar { Value.Length: > 0 } s)
-        {
-            return s.Value;
-        }
-
-        diagnostics.Add(Diagnostic.Error(BadValue, node.Location, "service_id must be a non-empty text", "For example: service_id: small"));
-        return null;
+        var options = new ModelOptionsReader(Name, spec, diagnostics);
+        options.Known(Options, new(UnknownOption, hint: "A host model takes only: service_id."));
+        return options.Text("service_id", new(BadValue, "service_id must be a non-empty text", "For example: service_id: small"), value => value.Length > 0);
     }
 
     /// <summary>Passes calls to the host's client; disposing it leaves the host's client alone.</summary>

@@ -24,195 +24,90 @@ internal static partial class OpenAIModelOptionsReader
     /// </summary>
     public static OpenAIModelOptions? Read(ModelSpec spec, Func<string, string?> environment, List<Diagnostic> diagnostics)
     {
-        var errorsBefore = diagnostics.Count(d => d.IsError);
-        string? model = null;
-        string? organization = null;
-        string? apiKeyEnv = null;
-        var baseUrl = OpenAIModelOptions.DefaultBaseUrl;
-        var timeout = TimeSpan.FromSeconds(100);
-        var maxRetries = 3;
-        string? maxTokensField = null;
-        var maxResponseBytes = OpenAIModelOptions.DefaultMaxResponseBytes;
-        var apiKeyEnvLocation = spec.Location;
-
-        foreach (var entry in spec.Options.Entries)
+        var options = new ModelOptionsReader("openai", spec, diagnostics)
         {
-            if (s_secretKeys.Contains(entry.Key, StringComparer.OrdinalIgnoreCase))
-            {
-                diagnostics.Add(Diagnostic.Error(
-                    OpenAIDiagnosticCodes.SecretInFile,
-                    entry.KeyLocation,
-                    $"model '{spec.Name}': '{entry.Key}' puts a secret in the pipeline file",
-                    "remove it, put the key in an environment variable and name that variable: api_key_env: OPENAI_API_KEY"));
-                continue;
-            }
+            TrimValues = true,
+            NotScalar = new(
+                OpenAIDiagnosticCodes.NotAScalar,
+                key => $"model '{spec.Name}': '{key}' must be a single value, not a list or mapping",
+                key => $"write it as {key}: value"),
+        };
+        RefuseSecrets(spec, options);
+        options.Known(
+            s_options,
+            new(OpenAIDiagnosticCodes.UnknownOption,
+                key => $"model '{spec.Name}': unknown option '{key}' for provider 'openai'",
+                key => DidYouMean.Hint(key, s_options, "known options")),
+            alsoAccepted: s_languageKeys);
 
-            if (s_languageKeys.Contains(entry.Key))
-            {
-                continue;
-            }
-
-            if (!s_options.Contains(entry.Key))
-            {
-                diagnostics.Add(Diagnostic.Error(
-                    OpenAIDiagnosticCodes.UnknownOption,
-                    entry.KeyLocation,
-                    $"model '{spec.Name}': unknown option '{entry.Key}' for provider 'openai'",
-                    DidYouMean.Hint(entry.Key, s_options, "known options")));
-                continue;
-            }
-
-            if (entry.Value is not SpecScalar scalar)
-            {
-                diagnostics.Add(Diagnostic.Error(
-                    OpenAIDiagnosticCodes.NotAScalar,
-                    entry.Value.Location,
-                    $"model '{spec.Name}': '{entry.Key}' must be a single value, not a list or mapping",
-                    $"write it as {entry.Key}: value"));
-                continue;
-            }
-
-            var value = scalar.Value.Trim();
-            if (entry.Key != "api_key_env" && LooksLikeKey(value) && value.StartsWith("sk", StringComparison.Ordinal))
-            {
-                diagnostics.Add(SecretError(spec, entry, scalar.Location));
-                continue;
-            }
-
-            switch (entry.Key)
-            {
-                case "model":
-                    model = value;
-                    break;
-                case "organization":
-                    organization = value.Length == 0 ? null : value;
-                    break;
-                case "base_url":
-                    if (ParseBaseUrl(value) is { } url)
-                    {
-                        baseUrl = url;
-                    }
-                    else
-                    {
-                        diagnostics.Add(Diagnostic.Error(
-                            OpenAIDiagnosticCodes.InvalidBaseUrl,
-                            scalar.Location,
-                            value.Contains('@', StringComparison.Ordinal)
-                                ? $"model '{spec.Name}': base_url must not carry credentials (user:password@)"
-                                : $"model '{spec.Name}': base_url '{Shorten(value)}' is not an absolute http(s) URL",
-                            "write the server's API root, for example base_url: http://127.0.0.1:8080/v1"));
-                    }
-
-                    break;
-                case "api_key_env":
-                    apiKeyEnvLocation = scalar.Location;
-                    if (LooksLikeKey(value))
-                    {
-                        diagnostics.Add(SecretError(spec, entry, scalar.Location));
-                    }
-                    else if (!EnvironmentName().IsMatch(value))
-                    {
-                        diagnostics.Add(Diagnostic.Error(
-                            OpenAIDiagnosticCodes.InvalidApiKeyEnv,
-                            scalar.Location,
-                            $"model '{spec.Name}': api_key_env '{Shorten(value)}' is not an environment variable name",
-                            "api_key_env takes the NAME of a variable (letters, digits, '_'), for example api_key_env: OPENAI_API_KEY"));
-                    }
-                    else
-                    {
-                        apiKeyEnv = value;
-                    }
-
-                    break;
-                case "timeout_seconds":
-                    if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
-                        && seconds > 0 && seconds <= TimeSpan.FromDays(1).TotalSeconds)
-                    {
-                        timeout = TimeSpan.FromSeconds(seconds);
-                    }
-                    else
-                    {
-                        diagnostics.Add(Diagnostic.Error(
-                            OpenAIDiagnosticCodes.InvalidTimeout,
-                            scalar.Location,
-                            $"model '{spec.Name}': timeout_seconds '{value}' is not a number of seconds greater than 0",
-                            "for example timeout_seconds: 100 (the default); it bounds each attempt, retries get their own"));
-                    }
-
-                    break;
-                case "max_tokens_field":
-                    if (value is OpenAIModelOptions.MaxTokens or OpenAIModelOptions.MaxCompletionTokens)
-                    {
-                        maxTokensField = value;
-                    }
-                    else
-                    {
-                        diagnostics.Add(Diagnostic.Error(
-                            OpenAIDiagnosticCodes.InvalidMaxTokensField,
-                            scalar.Location,
-                            $"model '{spec.Name}': max_tokens_field '{Shorten(value)}' is neither max_tokens nor max_completion_tokens",
-                            "max_tokens suits most local servers; max_completion_tokens is what api.openai.com expects"));
-                    }
-
-                    break;
-                case "max_response_bytes":
-                    if (ParseBytes(value) is { } bytes
-                        && bytes is >= OpenAIModelOptions.MinMaxResponseBytes and <= OpenAIModelOptions.MaxMaxResponseBytes)
-                    {
-                        maxResponseBytes = bytes;
-                    }
-                    else
-                    {
-                        diagnostics.Add(Diagnostic.Error(
-                            OpenAIDiagnosticCodes.InvalidMaxResponseBytes,
-                            scalar.Location,
-                            $"model '{spec.Name}': max_response_bytes '{Shorten(value)}' is not a size from 1KiB to 1GiB",
-                            "a number of bytes, or with KiB, MiB or GiB: for example max_response_bytes: 64MiB (the default is 32MiB)"));
-                    }
-
-                    break;
-                case "max_retries":
-                    if (int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var retries)
-                        && retries is >= 0 and <= MaxRetriesLimit)
-                    {
-                        maxRetries = retries;
-                    }
-                    else
-                    {
-                        diagnostics.Add(Diagnostic.Error(
-                            OpenAIDiagnosticCodes.InvalidMaxRetries,
-                            scalar.Location,
-                            $"model '{spec.Name}': max_retries '{value}' is not a whole number from 0 to {MaxRetriesLimit}",
-                            "for example max_retries: 3 (the default); 0 turns retrying off"));
-                    }
-
-                    break;
-            }
-        }
-
-        if (string.IsNullOrEmpty(model))
-        {
-            var location = spec.Options["model"]?.Location ?? spec.Location;
-            diagnostics.Add(Diagnostic.Error(
-                OpenAIDiagnosticCodes.MissingModel,
-                location,
+        var baseUrl = options.Text(
+            "base_url",
+            new(OpenAIDiagnosticCodes.InvalidBaseUrl,
+                value => value.Contains('@', StringComparison.Ordinal)
+                    ? $"model '{spec.Name}': base_url must not carry credentials (user:password@)"
+                    : $"model '{spec.Name}': base_url '{Shorten(value)}' is not an absolute http(s) URL",
+                "write the server's API root, for example base_url: http://127.0.0.1:8080/v1"),
+            value => ParseBaseUrl(value) is not null) is { } url
+            ? ParseBaseUrl(url)!
+            : OpenAIModelOptions.DefaultBaseUrl;
+        var apiKeyEnv = options.Text(
+            "api_key_env",
+            new(OpenAIDiagnosticCodes.InvalidApiKeyEnv,
+                value => $"model '{spec.Name}': api_key_env '{Shorten(value)}' is not an environment variable name",
+                "api_key_env takes the NAME of a variable (letters, digits, '_'), for example api_key_env: OPENAI_API_KEY"),
+            EnvironmentName().IsMatch);
+        var timeout = options.Double(
+            "timeout_seconds",
+            0,
+            TimeSpan.FromDays(1).TotalSeconds,
+            new(OpenAIDiagnosticCodes.InvalidTimeout,
+                value => $"model '{spec.Name}': timeout_seconds '{value}' is not a number of seconds greater than 0",
+                "for example timeout_seconds: 100 (the default); it bounds each attempt, retries get their own"),
+            minExclusive: true) is { } seconds
+            ? TimeSpan.FromSeconds(seconds)
+            : TimeSpan.FromSeconds(100);
+        var maxRetries = options.Int(
+            "max_retries",
+            0,
+            MaxRetriesLimit,
+            new(OpenAIDiagnosticCodes.InvalidMaxRetries,
+                value => $"model '{spec.Name}': max_retries '{value}' is not a whole number from 0 to {MaxRetriesLimit}",
+                "for example max_retries: 3 (the default); 0 turns retrying off")) ?? 3;
+        var organization = options.Text("organization") is { Length: > 0 } org ? org : null;
+        var maxTokensField = options.Word(
+            "max_tokens_field",
+            [OpenAIModelOptions.MaxTokens, OpenAIModelOptions.MaxCompletionTokens],
+            new(OpenAIDiagnosticCodes.InvalidMaxTokensField,
+                value => $"model '{spec.Name}': max_tokens_field '{Shorten(value)}' is neither max_tokens nor max_completion_tokens",
+                "max_tokens suits most local servers; max_completion_tokens is what api.openai.com expects"));
+        var maxResponseBytes = options.Text(
+            "max_response_bytes",
+            new(OpenAIDiagnosticCodes.InvalidMaxResponseBytes,
+                value => $"model '{spec.Name}': max_response_bytes '{Shorten(value)}' is not a size from 1KiB to 1GiB",
+                "a number of bytes, or with KiB, MiB or GiB: for example max_response_bytes: 64MiB (the default is 32MiB)"),
+            value => ParseBytes(value) is >= OpenAIModelOptions.MinMaxResponseBytes and <= OpenAIModelOptions.MaxMaxResponseBytes) is { } size
+            ? ParseBytes(size)!.Value
+            : OpenAIModelOptions.DefaultMaxResponseBytes;
+        var model = options.Required(
+            "model",
+            new(OpenAIDiagnosticCodes.MissingModel,
                 $"model '{spec.Name}': provider 'openai' needs 'model', the model id the server knows",
-                "for example model: gpt-4o-mini, or the name your local server lists under /v1/models"));
-        }
+                "for example model: gpt-4o-mini, or the name your local server lists under /v1/models"))?.Value;
 
         // The official endpoint always needs a key; say which variable is read.
         if (apiKeyEnv is null && spec.Options["api_key_env"] is null && IsOfficial(baseUrl)
-            && (spec.Options["base_url"] is null || diagnostics.Count(d => d.IsError) == errorsBefore))
+            && (spec.Options["base_url"] is null || !options.HasErrors))
         {
             apiKeyEnv = OpenAIModelOptions.DefaultApiKeyEnv;
         }
 
+        var apiKeyEnvLocation = spec.Options["api_key_env"]?.Location ?? spec.Location;
         if (apiKeyEnv is not null && string.IsNullOrEmpty(environment(apiKeyEnv)))
         {
             diagnostics.Add(ApiKeyNotSet(spec, apiKeyEnv, apiKeyEnvLocation, DiagnosticSeverity.Warning));
         }
 
-        if (diagnostics.Count(d => d.IsError) > errorsBefore)
+        if (options.HasErrors)
         {
             return null;
         }
@@ -229,6 +124,31 @@ internal static partial class OpenAIModelOptionsReader
             MaxTokensField = maxTokensField
                 ?? (IsOfficial(baseUrl) ? OpenAIModelOptions.MaxCompletionTokens : OpenAIModelOptions.MaxTokens),
         };
+    }
+
+    /// <summary>
+    /// A secret never belongs in the file: a key named like one (<c>api_key</c>), or a value of a known option that
+    /// looks like a key (any option's <c>sk-...</c>, anything key-like in <c>api_key_env</c>). The option is refused,
+    /// so it is reported only as a secret.
+    /// </summary>
+    private static void RefuseSecrets(ModelSpec spec, ModelOptionsReader options)
+    {
+        foreach (var entry in spec.Options.Entries)
+        {
+            if (s_secretKeys.Contains(entry.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                options.Add(entry.Key, Diagnostic.Error(
+                    OpenAIDiagnosticCodes.SecretInFile,
+                    entry.KeyLocation,
+                    $"model '{spec.Name}': '{entry.Key}' puts a secret in the pipeline file",
+                    "remove it, put the key in an environment variable and name that variable: api_key_env: OPENAI_API_KEY"));
+            }
+            else if (s_options.Contains(entry.Key) && entry.Value is SpecScalar scalar && scalar.Value.Trim() is var value
+                && LooksLikeKey(value) && (entry.Key == "api_key_env" || value.StartsWith("sk", StringComparison.Ordinal)))
+            {
+                options.Add(entry.Key, SecretError(spec, entry, scalar.Location));
+            }
+        }
     }
 
     public static Diagnostic ApiKeyNotSet(ModelSpec spec, string variable, SourceLocation location, DiagnosticSeverity severity) =>

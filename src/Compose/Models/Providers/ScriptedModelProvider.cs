@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Globalization;
 using System.Text.RegularExpressions;
 using Compose.Language;
 using Microsoft.Extensions.AI;
@@ -51,49 +50,14 @@ public sealed class ScriptedModelProvider : IModelProvider
         return new ScriptedChatClient(rules, fallback, latency, spec.Name);
     }
 
-    private static (ImmutableArray<ScriptedRule> Rules, string? Fallback, TimeSpan Latency) Parse(ModelSpec spec, List<Diagnostic> diagnostics)
+    private (ImmutableArray<ScriptedRule> Rules, string? Fallback, TimeSpan Latency) Parse(ModelSpec spec, List<Diagnostic> diagnostics)
     {
-        foreach (var entry in spec.Options.Entries.Where(e => !Options.Contains(e.Key)))
-        {
-            diagnostics.Add(Diagnostic.Error(UnknownOption, entry.KeyLocation,
-                $"unknown option '{entry.Key}' for a scripted model",
-                DidYouMean.Hint(entry.Key, Options, "scripted models take")));
-        }
-
-        var latency = TimeSpan.Zero;
-        if (spec.Options["latency_ms"] is { } latencyNode)
-        {
-            if (latencyNode is SpecScalar s && double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var ms) && ms >= 0 && ms <= 600_000)
-            {
-                latency = TimeSpan.FromMilliseconds(ms);
-            }
-            else
-            {
-                diagnostics.Add(Diagnostic.Error(BadValue, latencyNode.Location, "latency_ms must be a number of milliseconds between 0 and 600000", "For example: latency_ms: 50"));
-            }
-        }
-
-        string? fallback = null;
-        if (spec.Options["default"] is { } d)
-        {
-            if (d is SpecScalar ds)
-            {
-                fallback = ds.Value;
-            }
-            else
-            {
-                diagnostics.Add(Diagnostic.Error(BadValue, d.Location, "default must be a text", "For example: default: \"I don't know.\""));
-            }
-        }
-
+        var options = new ModelOptionsReader(Name, spec, diagnostics);
+        options.Known(Options, new(UnknownOption));
+        var latency = options.Milliseconds("latency_ms", 600_000, new(BadValue, hint: "For example: latency_ms: 50")) ?? TimeSpan.Zero;
+        var fallback = options.Text("default", new(BadValue, hint: "For example: default: \"I don't know.\""));
         var rules = ImmutableArray.CreateBuilder<ScriptedRule>();
-        var rulesNode = spec.Options["rules"];
-        if (rulesNode is not null and not SpecSequence)
-        {
-            diagnostics.Add(Diagnostic.Error(BadValue, rulesNode.Location, "rules must be a list of { when, reply | replies }", "For example: rules: [ { when: 'hello', reply: 'hi' } ]"));
-        }
-
-        foreach (var item in (rulesNode as SpecSequence)?.Items ?? [])
+        foreach (var item in options.List("rules", new(BadValue, "rules must be a list of { when, reply | replies }", "For example: rules: [ { when: 'hello', reply: 'hi' } ]")) ?? [])
         {
             if (item is not SpecMapping rule)
             {
@@ -101,13 +65,14 @@ public sealed class ScriptedModelProvider : IModelProvider
                 continue;
             }
 
-            foreach (var entry in rule.Entries.Where(e => !RuleKeys.Contains(e.Key)))
-            {
-                diagnostics.Add(Diagnostic.Error(UnknownOption, entry.KeyLocation, $"unknown rule key '{entry.Key}'", DidYouMean.Hint(entry.Key, RuleKeys, "a rule takes")));
-            }
-
+            var ruleOptions = options.Within(rule);
+            ruleOptions.Known(RuleKeys, new(UnknownOption, key => $"unknown rule key '{key}'", key => DidYouMean.Hint(key, RuleKeys, "a rule takes")));
+            var whenText = ruleOptions.Required(
+                "when",
+                new(MissingRuleKey, "a rule needs 'when' (a regular expression matched against the prompt)", "For example: when: 'capital of France'") { AtModel = true },
+                RequiredText.MayBeEmpty);
             Regex? when = null;
-            if (rule["when"] is SpecScalar w)
+            if (whenText is { } w)
             {
                 try
                 {
@@ -117,10 +82,6 @@ public sealed class ScriptedModelProvider : IModelProvider
                 {
                     diagnostics.Add(Diagnostic.Error(BadRegex, w.Location, $"'when' is not a valid regular expression: {ex.Message}", "Escape special characters such as * + ? ( ) [ with a backslash."));
                 }
-            }
-            else
-            {
-                diagnostics.Add(Diagnostic.Error(MissingRuleKey, rule.Location, "a rule needs 'when' (a regular expression matched against the prompt)", "For example: when: 'capital of France'"));
             }
 
             var replies = ImmutableArray.CreateBuilder<string>();
