@@ -45,6 +45,9 @@ public sealed class RunnablePipeline : IChatClient
     /// </summary>
     public bool StreamsFinalLayer { get; }
 
+    /// <summary>The models whose stack meters usage against the question's budget (all but nested pipelines).</summary>
+    internal ImmutableHashSet<string> MeteredModels { get; private init; } = [];
+
     public PipelineGraph Graph { get; }
 
     public PipelineSpec Spec => Graph.Spec;
@@ -86,6 +89,7 @@ public sealed class RunnablePipeline : IChatClient
         }
 
         var models = ImmutableDictionary.CreateBuilder<string, IChatClient>(StringComparer.Ordinal);
+        var metered = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
         foreach (var name in graph.Nodes.SelectMany(n => n.ResolvedModels).Distinct(StringComparer.Ordinal))
         {
             var spec = graph.Spec.FindModel(name) ?? (name == "default" ? catalog.DefaultModel : null);
@@ -105,6 +109,7 @@ public sealed class RunnablePipeline : IChatClient
                 {
                     // A nested pipeline meters its own calls against this question's budget (see QuestionBudget.Parent).
                     builder.UseUsageBudget(name);
+                    metered.Add(name);
                 }
 
                 builder.UseConcurrencyLimit(spec.Concurrency);
@@ -131,7 +136,7 @@ public sealed class RunnablePipeline : IChatClient
             return (null, [.. diagnostics]);
         }
 
-        return (new RunnablePipeline(graph, models.ToImmutable(), nodes.ToImmutable(), writers.ToImmutable()), [.. diagnostics]);
+        return (new RunnablePipeline(graph, models.ToImmutable(), nodes.ToImmutable(), writers.ToImmutable()) { MeteredModels = metered.ToImmutable() }, [.. diagnostics]);
     }
 
     /// <summary>Answers one question given as text.</summary>
@@ -304,6 +309,7 @@ public sealed class RunnablePipeline : IChatClient
         var context = new TechniqueContext(question, node, input, templates, Spec.Defaults, _models, options.Seed, options.Trace, (options.Budget ?? Spec.Budget).Prices)
         {
             FinalStream = stream,
+            MeteredModels = MeteredModels,
             Collected = collected,
             Failures = failures,
         };

@@ -47,6 +47,9 @@ public sealed class TechniqueContext
     /// <summary>Where a call that fails for good is recorded; the first one cancels the question's other calls.</summary>
     internal FirstFailure? Failures { get; init; }
 
+    /// <summary>The models whose stack meters usage against the question's budget (every model but a nested pipeline).</summary>
+    internal IReadOnlySet<string> MeteredModels { get; init; } = System.Collections.Frozen.FrozenSet<string>.Empty;
+
     /// <summary>Where events that belong in the run's result (a vote's tally) are collected, besides the trace.</summary>
     internal System.Collections.Concurrent.ConcurrentQueue<TraceEvent>? Collected { get; init; }
 
@@ -127,6 +130,7 @@ public sealed class TechniqueContext
         };
 
         var started = Stopwatch.GetTimestamp();
+        var meter = CallMeter.Start();
         ChatResponse response;
         try
         {
@@ -153,20 +157,28 @@ public sealed class TechniqueContext
             throw;
         }
 
-        var input = response.Usage?.InputTokenCount ?? 0;
-        var output = response.Usage?.OutputTokenCount ?? 0;
-        var cost = _prices.TryGetValue(model, out var price) ? price.Cost(input, output) : 0m;
+        // Usage as the budget metered it; a metered model that was never reached answered from an outer cache (nothing
+        // spent); a model without the middleware (a nested pipeline meters its own calls) reports its own usage.
+        var cached = meter.Metered is null && MeteredModels.Contains(model);
+        var usage = meter.Metered ?? (cached ? Usage.Zero : Reported(model, response));
 
         var text = response.Text;
         double? logprob = response.AdditionalProperties?.TryGetValue(ComposeKeys.LogProbSum, out var lp) == true && lp is double d ? d : null;
         if (_trace is not NullTraceSink)
         {
-            _trace.Write(new ModelCalled(NodeId, purpose, model, sample, seed, ToTrace(messages), text, input, output,
+            _trace.Write(new ModelCalled(NodeId, purpose, model, sample, seed, ToTrace(messages), text, usage.InputTokens, usage.OutputTokens,
                 Stopwatch.GetElapsedTime(started).TotalMilliseconds, null)
-            { QuestionId = Question.Id });
+            { QuestionId = Question.Id, Cached = cached ? true : null });
         }
 
-        return new ModelReply(text, new Usage(1, input, output, cost), logprob, model);
+        return new ModelReply(text, usage, logprob, model);
+    }
+
+    private Usage Reported(string model, ChatResponse response)
+    {
+        var input = response.Usage?.InputTokenCount ?? 0;
+        var output = response.Usage?.OutputTokenCount ?? 0;
+        return new Usage(1, input, output, _prices.TryGetValue(model, out var price) ? price.Cost(input, output) : 0m);
     }
 
     /// <summary>

@@ -33,7 +33,11 @@ public sealed record ModelCalled(
     long InputTokens,
     long OutputTokens,
     double LatencyMs,
-    string? Error) : TraceEvent;
+    string? Error) : TraceEvent
+{
+    /// <summary>True when the reply came from a cache in front of the model: nothing was spent (tokens 0).</summary>
+    public bool? Cached { get; init; }
+}
 
 public sealed record TraceMessage(string Role, string Text);
 

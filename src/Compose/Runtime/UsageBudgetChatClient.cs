@@ -57,7 +57,8 @@ public sealed class UsageBudgetChatClient(IChatClient inner, string modelName) :
             throw;
         }
 
-        budget.Record(modelName, Plausible(response.Usage?.InputTokenCount), Plausible(response.Usage?.OutputTokenCount));
+        var metered = budget.Record(modelName, Plausible(response.Usage?.InputTokenCount), Plausible(response.Usage?.OutputTokenCount));
+        CallMeter.Current?.Metered = metered;
         return response;
     }
 
@@ -89,7 +90,10 @@ public sealed class UsageBudgetChatClient(IChatClient inner, string modelName) :
         }
         finally
         {
-            budget?.Record(modelName, input, output, completed);
+            if (budget?.Record(modelName, input, output, completed) is { } metered && completed)
+            {
+                CallMeter.Current?.Metered = metered;
+            }
         }
     }
 }
