@@ -148,6 +148,43 @@ public sealed class SearchTests : IDisposable
         Assert.Equal(6, space.Budget.MaxCostLocation.Line);
     }
 
+    [Fact]
+    public void A_written_architecture_keeps_the_spaces_money_budget_and_the_prices_of_the_models_it_calls()
+    {
+        var prices = new Dictionary<string, ModelPrice>
+        {
+            ["a"] = new(0.15m, 0.6m, SourceLocation.None),
+            ["b"] = new(1.5m, 2m, SourceLocation.None),
+        }.ToImmutableDictionary();
+        var space = Space() with { Budget = new BudgetSpec { MaxCalls = 12, MaxCost = 0.25m, Prices = prices } };
+        var architecture = ArchitecturePool.Enumerate(space).First(x => x.Generators.SequenceEqual(["a"]) && x.Critique == false && x.FusionLayers == 0 && x.RankKeep == 0);
+
+        var yaml = ArchitectureWriter.ToYaml(architecture, space, "best");
+        var (spec, diagnostics) = ArchitectureWriter.ToSpec(architecture, space);
+
+        Assert.Contains("budget: { max_calls: 12, max_cost: 0.25, prices: { a: { input: 0.15, output: 0.6 } } }", yaml, StringComparison.Ordinal);
+        Assert.DoesNotContain(diagnostics, d => d.IsError);
+        Assert.Equal(0.25m, spec!.Budget.MaxCost);
+        Assert.Equal(["a"], spec.Budget.Prices.Keys.ToArray());
+    }
+
+    [Fact]
+    public void A_money_budget_keeps_the_architectures_whose_cost_bound_fits_and_only_those()
+    {
+        var prices = new Dictionary<string, ModelPrice>
+        {
+            ["a"] = new(0.001m, 0.001m, SourceLocation.None),
+            ["b"] = new(1000m, 1000m, SourceLocation.None),
+        }.ToImmutableDictionary();
+        var space = Space() with { Budget = new BudgetSpec { MaxCost = 0.5m, Prices = prices } };
+
+        var pool = ArchitecturePool.Build(space, StandardProviders.Catalog);
+
+        Assert.NotEmpty(pool.Feasible);
+        Assert.True(pool.OverBudget > 0);
+        Assert.All(pool.Feasible, p => Assert.True(p.MaxCost is { } cost && cost <= 0.5m && !p.Architecture.Generators.Contains("b"), p.Architecture.Key));
+    }
+
     public static TheoryData<string> BudgetCases() =>
     [
         "{ max_calls: 0 }",

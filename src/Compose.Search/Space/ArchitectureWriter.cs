@@ -71,20 +71,38 @@ public static class ArchitectureWriter
         y.Append(CultureInfo.InvariantCulture, $"name: {name}\n");
         y.Append(CultureInfo.InvariantCulture, $"description: \"{a.Key}\"\n");
         y.Append(CultureInfo.InvariantCulture, $"defaults: {{ temperature: {a.Temperature:0.###}, max_tokens: {space.MaxTokens} }}\n");
-        if (withBudget && (space.Budget.MaxCalls is not null || space.Budget.MaxTokens is not null))
+        // The limits when asked for; the prices of the models this architecture calls always, so its cost is bounded (a
+        // price for a model it does not call would name an undefined model).
         {
             var parts = new List<string>();
-            if (space.Budget.MaxCalls is { } c)
+            if (withBudget && space.Budget.MaxCalls is { } c)
             {
                 parts.Add($"max_calls: {c}");
             }
 
-            if (space.Budget.MaxTokens is { } t)
+            if (withBudget && space.Budget.MaxTokens is { } t)
             {
                 parts.Add($"max_tokens: {t}");
             }
 
-            y.Append(CultureInfo.InvariantCulture, $"budget: {{ {string.Join(", ", parts)} }}\n");
+            if (withBudget && space.Budget.MaxCost is { } cost)
+            {
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"max_cost: {cost}"));
+            }
+
+            var used = a.Generators.Append(judge).ToHashSet(StringComparer.Ordinal);
+            var prices = space.Budget.Prices.Where(p => used.Contains(p.Key)).OrderBy(p => p.Key, StringComparer.Ordinal)
+                .Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key}: {{ input: {p.Value.InputPer1K}, output: {p.Value.OutputPer1K} }}"))
+                .ToList();
+            if (prices.Count > 0)
+            {
+                parts.Add($"prices: {{ {string.Join(", ", prices)} }}");
+            }
+
+            if (parts.Count > 0)
+            {
+                y.Append(CultureInfo.InvariantCulture, $"budget: {{ {string.Join(", ", parts)} }}\n");
+            }
         }
 
         y.Append("layers:\n");
