@@ -21,6 +21,7 @@ public static class ComposeApp
             EvalCommand.Create(console),
             SearchCommand.Create(console),
             TechniquesCommand.Create(console),
+            SchemaCommand.Create(console),
         };
         foreach (var option in FileBoundsOptions.Create())
         {
