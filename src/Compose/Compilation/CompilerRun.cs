@@ -194,7 +194,7 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
     /// </summary>
     private T Guard<T>(ITechniqueRules definition, TechniqueSpec technique, string what, Func<T> hook, T fallback)
     {
-        if (definition.GetType().Assembly == typeof(CompilerRun).Assembly)
+        if (!TechniqueFailure.IsExternal(definition))
         {
             return hook();
         }
@@ -205,11 +205,7 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
-            diagnostics.Add(Diagnostic.Error(
-                DiagnosticCodes.TechniqueFailed,
-                technique.Location,
-                $"technique '{technique.Kind}' ({definition.GetType().FullName}) failed while {what}: {exception.GetType().Name}: {exception.Message}",
-                "this is a bug in the technique; please report it to its author"));
+            diagnostics.Add(TechniqueFailure.Of(technique.Kind, definition, what, exception, technique.Location));
             return fallback;
         }
     }

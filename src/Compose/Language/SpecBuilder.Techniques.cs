@@ -145,13 +145,9 @@ internal sealed partial class SpecBuilder
         {
             technique = definition.ReadSpec(new TechniqueReader(this, fields, kind, location));
         }
-        catch (Exception exception) when (exception is not OutOfMemoryException && definition.GetType().Assembly != typeof(SpecBuilder).Assembly)
+        catch (Exception exception) when (exception is not OutOfMemoryException && TechniqueFailure.IsExternal(definition))
         {
-            Error(
-                DiagnosticCodes.TechniqueFailed,
-                location,
-                $"technique '{kind}' ({definition.GetType().FullName}) failed while reading its options: {exception.GetType().Name}: {exception.Message}",
-                "this is a bug in the technique; please report it to its author");
+            _diagnostics.Add(TechniqueFailure.Of(kind, definition, "reading its options", exception, location));
             return null;
         }
 
@@ -165,7 +161,7 @@ internal sealed partial class SpecBuilder
                     technique is null
                         ? $"technique '{kind}' read no options and reported no problem"
                         : $"technique '{kind}' read a spec of kind '{technique.Kind}' ({technique.GetType().Name}), not '{kind}' ({definition.SpecType.Name})",
-                    "this is a bug in the technique; please report it to its author");
+                    TechniqueFailure.Hint);
             }
 
             return null;

@@ -73,11 +73,9 @@ public sealed class RunnablePipeline : IChatClient
             {
                 technique = catalog.Techniques.For<ITechniqueFactory>(node.Spec).CreateFor(node.Spec);
             }
-            catch (Exception exception) when (exception is not OutOfMemoryException && definition.GetType().Assembly != typeof(RunnablePipeline).Assembly)
+            catch (Exception exception) when (exception is not OutOfMemoryException && TechniqueFailure.IsExternal(definition))
             {
-                diagnostics.Add(Diagnostic.Error(DiagnosticCodes.TechniqueFailed, node.Spec.Location,
-                    $"technique '{node.Spec.Kind}' ({definition.GetType().FullName}) failed while creating node {node.Id}: {exception.GetType().Name}: {exception.Message}",
-                    "this is a bug in the technique; please report it to its author"));
+                diagnostics.Add(TechniqueFailure.Of(node.Spec.Kind, definition, $"creating node {node.Id}", exception, node.Spec.Location));
                 continue;
             }
 
@@ -319,7 +317,7 @@ public sealed class RunnablePipeline : IChatClient
             output = await technique.RunAsync(context, ct).ConfigureAwait(false);
         }
         catch (Exception exception) when (!IsExpected(exception) && exception is not OperationCanceledException and not OutOfMemoryException
-            && technique.GetType().Assembly != typeof(RunnablePipeline).Assembly)
+            && TechniqueFailure.IsExternal(technique))
         {
             throw new TechniqueFailedException(
                 $"technique '{node.Spec.Kind}' ({technique.GetType().FullName}) failed at node {node.Id}: {exception.GetType().Name}: {exception.Message}. This is a bug in the technique; please report it to its author.",

@@ -37,7 +37,7 @@ internal static class TechniqueHarness
         Assert.Empty(problems);
         var context = new TechniqueContext(Question.FromText(question), node, input, templates, GenerationDefaults.Standard,
             models, seed, trace ?? NullTraceSink.Instance, ImmutableDictionary<string, ModelPrice>.Empty);
-        return await definition.CreateFor(spec).RunAsync(context, CancellationToken.None);
+        return await ((ITechniqueFactory)definition).CreateFor(spec).RunAsync(context, CancellationToken.None);
     }
 
     public static Dictionary<string, IChatClient> One(IChatClient model) => new() { ["m"] = model };

@@ -54,7 +54,7 @@ public sealed partial class TechniqueCatalog : Language.TechniqueSet
     internal override bool TryGetSyntax(string key, out Language.ITechniqueSyntax syntax)
     {
         var found = _byKey.TryGetValue(key, out var definition);
-        syntax = definition!;
+        syntax = (definition as Language.ITechniqueSyntax)!;
         return found;
     }
 

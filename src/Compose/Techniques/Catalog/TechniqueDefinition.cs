@@ -13,7 +13,7 @@ namespace Compose.Techniques;
 /// input and its models, and how it runs. Register definitions on a <see cref="TechniqueCatalog"/>; the core names
 /// no technique. Derive from <see cref="TechniqueDefinition{TSpec}"/>.
 /// </summary>
-public abstract class TechniqueDefinition : ITechniqueRules, ITechniqueFactory
+public abstract class TechniqueDefinition
 {
     private protected TechniqueDefinition()
     {
@@ -39,36 +39,6 @@ public abstract class TechniqueDefinition : ITechniqueRules, ITechniqueFactory
 
     /// <summary>The spec type this definition reads and runs.</summary>
     public abstract Type SpecType { get; }
-
-    ImmutableArray<string> ITechniqueSyntax.TemplateNames => [.. Templates.Select(t => t.Name)];
-
-    TechniqueSpec? ITechniqueSyntax.ReadSpec(TechniqueReader reader) => ReadSpec(reader);
-
-    IEnumerable<ModelRef?> ITechniqueRules.ModelsOf(TechniqueSpec spec) => ModelsOf(spec);
-
-    TechniqueBounds ITechniqueRules.BoundsOf(TechniqueSpec spec, BoundsInput input) => BoundsOf(spec, input);
-
-    TechniqueNeeds ITechniqueRules.NeedsOf(TechniqueSpec spec) => NeedsOf(spec);
-
-    IEnumerable<Diagnostic> ITechniqueRules.CheckOf(TechniqueSpec spec, CompositionInput input) => CheckOf(spec, input);
-
-    long ITechniqueRules.ShownPerCallOf(TechniqueSpec spec, long candidatesIn) => ShownPerCallOf(spec, candidatesIn);
-
-    ITechnique ITechniqueFactory.CreateFor(TechniqueSpec spec) => CreateFor(spec);
-
-    internal abstract TechniqueSpec? ReadSpec(TechniqueReader reader);
-
-    internal abstract IEnumerable<ModelRef?> ModelsOf(TechniqueSpec spec);
-
-    internal abstract TechniqueBounds BoundsOf(TechniqueSpec spec, BoundsInput input);
-
-    internal abstract TechniqueNeeds NeedsOf(TechniqueSpec spec);
-
-    internal abstract IEnumerable<Diagnostic> CheckOf(TechniqueSpec spec, CompositionInput input);
-
-    internal abstract long ShownPerCallOf(TechniqueSpec spec, long candidatesIn);
-
-    internal abstract ITechnique CreateFor(TechniqueSpec spec);
 }
 
 /// <summary>
@@ -76,7 +46,7 @@ public abstract class TechniqueDefinition : ITechniqueRules, ITechniqueFactory
 /// Implement <see cref="Read"/>, <see cref="Bounds"/> and <see cref="Create"/>; override the rest where the defaults
 /// (no model, no needs, no checks, shows no candidate) do not describe it.
 /// </summary>
-public abstract class TechniqueDefinition<TSpec> : TechniqueDefinition
+public abstract class TechniqueDefinition<TSpec> : TechniqueDefinition, ITechniqueRules, ITechniqueFactory
     where TSpec : TechniqueSpec
 {
     public sealed override Type SpecType => typeof(TSpec);
@@ -109,17 +79,20 @@ public abstract class TechniqueDefinition<TSpec> : TechniqueDefinition
     /// <summary>The runnable technique for one node; it holds only its options, per-question state lives in the context.</summary>
     public abstract ITechnique Create(TSpec spec);
 
-    internal sealed override TechniqueSpec? ReadSpec(TechniqueReader reader) => Read(reader);
+    // The faces the reader, the compiler and the runtime see (Language.TechniqueSet.For<T>), over the typed members above.
+    ImmutableArray<string> ITechniqueSyntax.TemplateNames => [.. Templates.Select(t => t.Name)];
 
-    internal sealed override IEnumerable<ModelRef?> ModelsOf(TechniqueSpec spec) => Models((TSpec)spec);
+    TechniqueSpec? ITechniqueSyntax.ReadSpec(TechniqueReader reader) => Read(reader);
 
-    internal sealed override TechniqueBounds BoundsOf(TechniqueSpec spec, BoundsInput input) => Bounds((TSpec)spec, input);
+    IEnumerable<ModelRef?> ITechniqueRules.ModelsOf(TechniqueSpec spec) => Models((TSpec)spec);
 
-    internal sealed override TechniqueNeeds NeedsOf(TechniqueSpec spec) => Needs((TSpec)spec);
+    TechniqueBounds ITechniqueRules.BoundsOf(TechniqueSpec spec, BoundsInput input) => Bounds((TSpec)spec, input);
 
-    internal sealed override IEnumerable<Diagnostic> CheckOf(TechniqueSpec spec, CompositionInput input) => Check((TSpec)spec, input);
+    TechniqueNeeds ITechniqueRules.NeedsOf(TechniqueSpec spec) => Needs((TSpec)spec);
 
-    internal sealed override long ShownPerCallOf(TechniqueSpec spec, long candidatesIn) => CandidatesShownPerCall((TSpec)spec, candidatesIn);
+    IEnumerable<Diagnostic> ITechniqueRules.CheckOf(TechniqueSpec spec, CompositionInput input) => Check((TSpec)spec, input);
 
-    internal sealed override ITechnique CreateFor(TechniqueSpec spec) => Create((TSpec)spec);
+    long ITechniqueRules.ShownPerCallOf(TechniqueSpec spec, long candidatesIn) => CandidatesShownPerCall((TSpec)spec, candidatesIn);
+
+    ITechnique ITechniqueFactory.CreateFor(TechniqueSpec spec) => Create((TSpec)spec);
 }
