@@ -114,9 +114,9 @@ internal static class RunCommand
                         await console.Out.WriteLineAsync(result.Answer).ConfigureAwait(false);
                     }
 
-                    foreach (var warning in result.Warnings)
+                    foreach (var warning in result.WarningEvents)
                     {
-                        await console.Error.WriteLineAsync($"compose: warning {RuntimeDiagnosticCodes.RegexTimedOut}: {warning}").ConfigureAwait(false);
+                        await console.Error.WriteLineAsync(warning.Code is { } code ? $"compose: warning {code}: {warning.Message}" : $"compose: warning: {warning.Message}").ConfigureAwait(false);
                     }
 
                     WriteSummary(console, result);

@@ -59,5 +59,8 @@ public sealed record RunResult
     /// <summary>What the user should know about a run that still answered: a user regex that timed out, ... (empty when none).</summary>
     public System.Collections.Immutable.ImmutableArray<string> Warnings { get; init; } = [];
 
+    /// <summary>The same warnings as events, each with its code when it has one (a user regex that timed out: <c>CMP706</c>; a technique's own: none).</summary>
+    public System.Collections.Immutable.ImmutableArray<RunWarning> WarningEvents { get; init; } = [];
+
     public bool Succeeded => Error is null && AnswerCandidate is not null;
 }

@@ -257,14 +257,17 @@ public sealed class RunnablePipeline : IChatClient
         }
 
         var elapsed = Stopwatch.GetElapsedTime(started);
-        ImmutableArray<string> regexWarnings = questionScope.Regex.Report() is { } regexReport ? [regexReport] : [];
+        ImmutableArray<RunWarning> regexWarnings = questionScope.Regex.Report() is { } regexReport
+            ? [new RunWarning(regexReport) { QuestionId = question.Id, Code = RuntimeDiagnosticCodes.RegexTimedOut }]
+            : [];
         foreach (var warning in regexWarnings)
         {
-            trace.Write(new RunWarning(warning) { QuestionId = question.Id });
+            trace.Write(warning);
         }
 
         // Warnings techniques reported (already traced by TechniqueContext.Report) come first, in the order reported.
-        var warnings = collected.OfType<RunWarning>().Select(w => w.Message).Concat(regexWarnings).ToImmutableArray();
+        var warningEvents = collected.OfType<RunWarning>().Concat(regexWarnings).ToImmutableArray();
+        var warnings = warningEvents.Select(w => w.Message).ToImmutableArray();
 
         var result = new RunResult
         {
@@ -280,6 +283,7 @@ public sealed class RunnablePipeline : IChatClient
             Error = error,
             Elapsed = elapsed,
             Warnings = warnings,
+            WarningEvents = warningEvents,
         };
         runActivity?.SetTag("compose.calls", result.Usage.Calls);
         runActivity?.SetTag("compose.input_tokens", result.Usage.InputTokens);

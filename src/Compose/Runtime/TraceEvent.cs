@@ -49,7 +49,11 @@ public sealed record LayerFinished(int Layer, IReadOnlyList<string> Survivors, d
 public sealed record VoteCounted(string Node, string? Answer, double Share, System.Collections.Immutable.ImmutableArray<AnswerVotes> Tally, int Abstained) : TraceEvent;
 
 /// <summary>Something the user should know about a run that went on (a user regex that timed out, ...).</summary>
-public sealed record RunWarning(string Message) : TraceEvent;
+public sealed record RunWarning(string Message) : TraceEvent
+{
+    /// <summary>The warning's diagnostic code, when it has one (<c>CMP706</c> for a user regex that timed out).</summary>
+    public string? Code { get; init; }
+}
 
 /// <summary>
 /// An event of a technique's own (a filter's counts, a search's expansions): a name and its values, written to the

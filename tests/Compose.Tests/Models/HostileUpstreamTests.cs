@@ -12,7 +12,7 @@ namespace Compose.Tests.Models;
 /// every one ends in a <see cref="ModelCallException"/> that names the model and the endpoint, says what was wrong,
 /// quotes the server's own message when it sent one, shows no .NET type names or stack traces, and comes quickly.
 /// </summary>
-[Collection(MeasuresProcessMemory.Name)]
+[Collection(RunsAlone.Name)]
 public sealed class HostileUpstreamTests(ITestOutputHelper output)
 {
     private static readonly ChatMessage[] Question = [new(ChatRole.User, "What is 2 + 2?")];

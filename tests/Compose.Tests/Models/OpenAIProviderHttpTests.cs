@@ -10,6 +10,7 @@ using static Compose.Tests.Models.ModelTestKit;
 namespace Compose.Tests.Models;
 
 /// <summary>The real <c>openai</c> provider and retry middleware against a real HTTP server on 127.0.0.1.</summary>
+[Collection(RunsAlone.Name)]
 public sealed class OpenAIProviderHttpTests
 {
     private static readonly ChatMessage[] Question = [new(ChatRole.User, "What is 2 + 2?")];
