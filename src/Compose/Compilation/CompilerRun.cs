@@ -319,17 +319,20 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
     /// <summary>Each model the technique calls must offer what it needs (log-probabilities, continuation, constrained output).</summary>
     private void CheckCapabilities(TechniqueSpec technique, TechniqueNeeds needs, ImmutableArray<string> models)
     {
-        if (needs.FromModels == ModelCapabilities.None)
+        if (needs.FromModels == ModelCapabilities.None && needs.ByModel.All(c => c == ModelCapabilities.None))
         {
             return;
         }
 
-        foreach (var name in models.Distinct(StringComparer.Ordinal))
+        var reported = new HashSet<(string, ModelCapabilities)>();
+        for (var i = 0; i < models.Length; i++)
         {
+            var name = models[i];
+            var needed = needs.Of(i);
             var model = spec.FindModel(name) ?? (name == DefaultModelName ? catalog.DefaultModel : null);
-            if (model is null || !catalog.TryGet(model.Provider, out var provider))
+            if (needed == ModelCapabilities.None || model is null || !catalog.TryGet(model.Provider, out var provider))
             {
-                continue; // reported as an undefined model or an unknown provider
+                continue; // nothing needed, or reported as an undefined model or an unknown provider
             }
 
             ModelCapabilities offered;
@@ -342,17 +345,22 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
                 offered = ModelCapabilities.None;
             }
 
-            var missing = needs.FromModels & ~offered;
-            if (missing != ModelCapabilities.None)
+            var missing = needed & ~offered;
+            if (missing != ModelCapabilities.None && reported.Add((name, missing)))
             {
                 diagnostics.Add(Diagnostic.Error(
                     DiagnosticCodes.ModelLacksCapability,
                     technique.Location,
                     $"'{technique.Kind}' needs {Describe(missing)} from model '{name}', which provider '{model.Provider}' does not offer",
-                    $"call a model whose provider offers {Describe(missing)} (onnx gives log-probabilities), or use another technique"));
+                    Remedy(missing)));
             }
         }
     }
+
+    private static string Remedy(ModelCapabilities missing) =>
+        missing.HasFlag(ModelCapabilities.Continuation)
+            ? "call a model that continues partial answers: onnx, scripted, or openai with 'continue_final_message: true' on a vLLM- or SGLang-style server"
+            : $"call a model whose provider offers {Describe(missing)} (onnx gives log-probabilities), or use another technique";
 
     private static string Describe(ModelCapabilities capabilities) => string.Join(" and ", new[]
     {

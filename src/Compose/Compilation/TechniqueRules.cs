@@ -51,6 +51,15 @@ public sealed record TechniqueNeeds
 
     /// <summary>What every model it calls must offer (log-probabilities, continuing a partial answer, constrained output).</summary>
     public ModelCapabilities FromModels { get; init; }
+
+    /// <summary>
+    /// What each of its models must offer besides <see cref="FromModels"/>, in the order <c>Models</c> names them (a search's
+    /// step model continues partial answers, its reward model reports log-probabilities); missing entries need nothing more.
+    /// </summary>
+    public ImmutableArray<ModelCapabilities> ByModel { get; init; } = [];
+
+    /// <summary>What the model at <paramref name="index"/> (in the order <c>Models</c> names them) must offer.</summary>
+    public ModelCapabilities Of(int index) => FromModels | (index >= 0 && index < ByModel.Length ? ByModel[index] : ModelCapabilities.None);
 }
 
 /// <summary>Upper bounds on a technique's input, with what it needs to bound its own calls.</summary>

@@ -393,6 +393,60 @@ internal sealed partial class SpecBuilder
         return Text(file.Value, "file") is { } path ? new PromptOverride(null, path, file.Value.Location) : null;
     }
 
+    internal RewardSpec? RewardOf(Dictionary<string, YEntry> fields, string key)
+    {
+        if (!fields.TryGetValue(key, out var entry))
+        {
+            return null;
+        }
+
+        const string Hint = "write reward: MODEL, reward: { model: MODEL, judge: auto | yes_no | score, aggregate: last | min | product | mean } or reward: { check: { number: true } }";
+        if (entry.Value is YScalar)
+        {
+            return ModelOf(fields, key) is { } model ? new RewardSpec(model, null, RewardJudge.Auto, RewardAggregate.Last, entry.Value.Location) : null;
+        }
+
+        if (Mapping(entry.Value, key, Hint) is not { } mapping)
+        {
+            return null;
+        }
+
+        var inner = Fields(mapping, RewardSpec.Keys, key);
+        var judge = inner.TryGetValue("judge", out var j)
+            ? Word(j.Value, "judge", RewardSpec.JudgeWords, [RewardJudge.Auto, RewardJudge.YesNo, RewardJudge.Score])
+            : RewardJudge.Auto;
+        var aggregate = inner.TryGetValue("aggregate", out var a)
+            ? Word(a.Value, "aggregate", RewardSpec.AggregateWords, [RewardAggregate.Last, RewardAggregate.Min, RewardAggregate.Product, RewardAggregate.Mean])
+            : RewardAggregate.Last;
+        var hasModel = inner.ContainsKey("model");
+        var hasCheck = inner.ContainsKey("check");
+        if (hasModel && hasCheck)
+        {
+            Error(DiagnosticCodes.ConflictingOptions, inner["check"].Key.Location, $"a {key} comes from a 'model' or a 'check', not both", "keep the one that should score the answers");
+            return null;
+        }
+
+        if (!hasModel && !hasCheck)
+        {
+            Error(DiagnosticCodes.MissingOption, mapping.Location, $"a {key} needs a 'model' that judges or a 'check' that scores", Hint);
+            return null;
+        }
+
+        if (hasCheck && inner.TryGetValue("judge", out var stray))
+        {
+            Error(DiagnosticCodes.ConflictingOptions, stray.Key.Location, "'judge' says how a model judges; a check scores 1 or 0", "remove 'judge', or use 'model' instead of 'check'");
+        }
+
+        var modelRef = ModelOf(inner, "model");
+        var check = CheckOf(inner, "check");
+        if (judge is null || aggregate is null || (hasModel && modelRef is null) || (hasCheck && check is null))
+        {
+            return null;
+        }
+
+        return new RewardSpec(modelRef, check, judge.Value, aggregate.Value, mapping.Location);
+    }
+
     internal ModelRef? ModelOf(Dictionary<string, YEntry> fields, string key) =>
         fields.TryGetValue(key, out var entry) && Text(entry.Value, key) is { } name ? new ModelRef(name, entry.Value.Location) : null;
 

@@ -89,6 +89,12 @@ public sealed class TechniqueReader
     /// <summary>A program check (<c>{ regex: ... }</c>, <c>{ number: ... }</c>, <c>{ has_answer: true }</c>); null when absent or invalid (reported).</summary>
     public CheckSpec? Check(string option = "check") => _builder.CheckOf(_fields, option);
 
+    /// <summary>
+    /// A reward (<c>reward: MODEL</c> or <c>{ model | check, judge, aggregate }</c>, see <see cref="RewardSpec"/>); null when
+    /// absent or invalid (reported).
+    /// </summary>
+    public RewardSpec? Reward(string option = "reward") => _builder.RewardOf(_fields, option);
+
     /// <summary>Reports an error; the pipeline does not compile.</summary>
     public void Error(string code, SourceLocation location, string message, string? hint = null) => _builder.Error(code, location, message, hint);
 

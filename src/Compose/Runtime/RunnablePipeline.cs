@@ -48,6 +48,9 @@ public sealed class RunnablePipeline : IChatClient
     /// <summary>The models whose stack meters usage against the question's budget (all but nested pipelines).</summary>
     internal ImmutableHashSet<string> MeteredModels { get; private init; } = [];
 
+    /// <summary>What each model offers beyond plain chat, as its provider declares it.</summary>
+    internal ImmutableDictionary<string, ModelCapabilities> Capabilities { get; private init; } = ImmutableDictionary<string, ModelCapabilities>.Empty;
+
     public PipelineGraph Graph { get; }
 
     public PipelineSpec Spec => Graph.Spec;
@@ -88,6 +91,7 @@ public sealed class RunnablePipeline : IChatClient
 
         var models = ImmutableDictionary.CreateBuilder<string, IChatClient>(StringComparer.Ordinal);
         var metered = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+        var capabilities = ImmutableDictionary.CreateBuilder<string, ModelCapabilities>(StringComparer.Ordinal);
         foreach (var name in graph.Nodes.SelectMany(n => n.ResolvedModels).Distinct(StringComparer.Ordinal))
         {
             var spec = graph.Spec.FindModel(name) ?? (name == "default" ? catalog.DefaultModel : null);
@@ -101,6 +105,7 @@ public sealed class RunnablePipeline : IChatClient
             try
             {
                 var bare = provider.Create(spec, context.For(spec));
+                capabilities[name] = Offered(provider, spec, context.For(spec));
                 var builder = new ChatClientBuilder(bare);
                 options.ConfigureModel?.Invoke(builder, spec);
                 if (bare is not RunnablePipeline)
@@ -134,7 +139,19 @@ public sealed class RunnablePipeline : IChatClient
             return (null, [.. diagnostics]);
         }
 
-        return (new RunnablePipeline(graph, models.ToImmutable(), nodes.ToImmutable(), writers.ToImmutable()) { MeteredModels = metered.ToImmutable() }, [.. diagnostics]);
+        return (new RunnablePipeline(graph, models.ToImmutable(), nodes.ToImmutable(), writers.ToImmutable()) { MeteredModels = metered.ToImmutable(), Capabilities = capabilities.ToImmutable() }, [.. diagnostics]);
+    }
+
+    private static ModelCapabilities Offered(IModelProvider provider, ModelSpec spec, ModelProviderContext context)
+    {
+        try
+        {
+            return provider.Capabilities(spec, context);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            return ModelCapabilities.None; // the contract says it must not throw; a provider that does offers nothing
+        }
     }
 
     /// <summary>Answers one question given as text.</summary>
@@ -312,6 +329,7 @@ public sealed class RunnablePipeline : IChatClient
         {
             FinalStream = stream,
             MeteredModels = MeteredModels,
+            Capabilities = Capabilities,
             Collected = collected,
             Failures = failures,
         };

@@ -23,6 +23,9 @@ public static class RuntimeDiagnosticCodes
     /// <summary>A user regular expression timed out, or the question's regex time was spent (warning at run time).</summary>
     public const string RegexTimedOut = "CMP706";
 
+    /// <summary>A step-level search stopped on the question's budget and answered with the best path so far (warning at run time).</summary>
+    public const string SearchStoppedByBudget = "CMP708";
+
     /// <summary>A prompt template took longer to render than its time limit.</summary>
     public const string TemplateTimedOut = PromptDiagnosticCodes.TemplateTimedOut;
 }

@@ -11,7 +11,7 @@ namespace Compose.Runtime;
 
 /// <summary>
 /// Everything one technique node sees while answering one question: the question, its input
-/// candidates, its templates, and <see cref="CallAsync"/>, the only way it reaches a model
+/// candidates, its templates, and <c>CallAsync</c>, the only way it reaches a model
 /// (seeds, options, tracing and usage are handled there).
 /// </summary>
 public sealed class TechniqueContext
@@ -49,6 +49,14 @@ public sealed class TechniqueContext
 
     /// <summary>The models whose stack meters usage against the question's budget (every model but a nested pipeline).</summary>
     internal IReadOnlySet<string> MeteredModels { get; init; } = System.Collections.Frozen.FrozenSet<string>.Empty;
+
+    /// <summary>What each model offers beyond plain chat, as its provider declares it.</summary>
+    internal IReadOnlyDictionary<string, Compose.Models.ModelCapabilities> Capabilities { get; init; } =
+        System.Collections.Frozen.FrozenDictionary<string, Compose.Models.ModelCapabilities>.Empty;
+
+    /// <summary>What <paramref name="model"/> offers beyond plain chat (log-probabilities, continuation), as its provider declares it.</summary>
+    public Compose.Models.ModelCapabilities CapabilitiesOf(string model) =>
+        Capabilities.TryGetValue(model, out var offered) ? offered : Compose.Models.ModelCapabilities.None;
 
     /// <summary>Where events that belong in the run's result (a vote's tally) are collected, besides the trace.</summary>
     internal System.Collections.Concurrent.ConcurrentQueue<TraceEvent>? Collected { get; init; }
@@ -97,15 +105,25 @@ public sealed class TechniqueContext
     /// seed is derived from (run seed, question, node, <paramref name="sample"/>); a <paramref name="purpose"/>
     /// distinguishes calls of one node (e.g. <c>critique</c> and <c>revise</c>) in traces and seeds.
     /// </summary>
-    public async Task<ModelReply> CallAsync(
+    public Task<ModelReply> CallAsync(
         string model,
         string purpose,
         int sample,
         string prompt,
         CancellationToken cancellationToken,
         double? temperature = null,
-        bool withHistory = false)
+        bool withHistory = false) =>
+        CallAsync(model, purpose, sample, prompt, new CallShape { Temperature = temperature, WithHistory = withHistory }, cancellationToken);
+
+    /// <summary>
+    /// Calls <paramref name="model"/> with <paramref name="prompt"/> as the user message, shaped by <paramref name="shape"/>:
+    /// a partial answer to continue (<see cref="Compose.Models.ChatContinuation"/>), stop sequences, a token limit, a
+    /// temperature. Seeds, tracing and usage as in the plain overload.
+    /// </summary>
+    public async Task<ModelReply> CallAsync(string model, string purpose, int sample, string prompt, CallShape shape, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(shape);
+        var (temperature, withHistory) = (shape.Temperature, shape.WithHistory);
         var client = _models[model];
         var messages = new List<ChatMessage>(4);
         if (Defaults.System is { } system)
@@ -119,15 +137,24 @@ public sealed class TechniqueContext
         }
 
         messages.Add(new ChatMessage(ChatRole.User, prompt));
+        if (shape.Continuing is { } partial)
+        {
+            messages.Add(new ChatMessage(ChatRole.Assistant, partial));
+        }
+
         var seed = SeedDerivation.Derive(RunSeed, Question.Text, purpose == Node.Spec.Kind ? NodeId : $"{NodeId}/{purpose}", sample);
         var options = new ChatOptions
         {
             Temperature = (float)(temperature ?? Temperature),
-            MaxOutputTokens = MaxTokens,
+            MaxOutputTokens = shape.MaxTokens ?? MaxTokens,
             Seed = seed,
             TopP = Defaults.TopP is { } p ? (float)p : null,
-            StopSequences = Defaults.Stop.IsDefaultOrEmpty ? null : [.. Defaults.Stop],
+            StopSequences = shape.Stop is { Count: > 0 } stop ? [.. stop] : Defaults.Stop.IsDefaultOrEmpty ? null : [.. Defaults.Stop],
         };
+        if (shape.Continuing is not null)
+        {
+            Compose.Models.ChatContinuation.Continue(options);
+        }
 
         var started = Stopwatch.GetTimestamp();
         var meter = CallMeter.Start();
@@ -163,7 +190,13 @@ public sealed class TechniqueContext
         var usage = meter.Metered ?? (cached ? Usage.Zero : Reported(model, response));
 
         var text = response.Text;
-        double? logprob = response.AdditionalProperties?.TryGetValue(ComposeKeys.LogProbSum, out var lp) == true && lp is double d ? d : null;
+        double? logprob = response.AdditionalProperties?.TryGetValue(ComposeKeys.LogProbSum, out var lp) == true ? lp switch
+        {
+            double d => d,
+            float f => f,
+            System.Text.Json.JsonElement { ValueKind: System.Text.Json.JsonValueKind.Number } e => e.GetDouble(), // from a response cache
+            _ => null,
+        } : null;
         if (_trace is not NullTraceSink)
         {
             _trace.Write(new ModelCalled(NodeId, purpose, model, sample, seed, ToTrace(messages), text, usage.InputTokens, usage.OutputTokens,
@@ -171,7 +204,16 @@ public sealed class TechniqueContext
             { QuestionId = Question.Id, Cached = cached ? true : null });
         }
 
-        return new ModelReply(text, usage, logprob, model);
+        return new ModelReply(text, usage, logprob, model)
+        {
+            StoppedBy = response.AdditionalProperties?.TryGetValue(Compose.Models.ChatContinuation.StoppedByKey, out var by) == true ? by switch
+            {
+                string s => s,
+                System.Text.Json.JsonElement { ValueKind: System.Text.Json.JsonValueKind.String } e => e.GetString(), // from a response cache
+                _ => null,
+            } : null,
+            Truncated = response.FinishReason == ChatFinishReason.Length,
+        };
     }
 
     private Usage Reported(string model, ChatResponse response)
@@ -208,4 +250,23 @@ public sealed class TechniqueContext
 
     private static List<TraceMessage> ToTrace(List<ChatMessage> messages) =>
         messages.ConvertAll(m => new TraceMessage(m.Role.Value, m.Text));
+}
+
+/// <summary>How a technique's model call is shaped beyond its prompt; every part optional.</summary>
+public sealed record CallShape
+{
+    /// <summary>The temperature; null for the node's.</summary>
+    public double? Temperature { get; init; }
+
+    /// <summary>Put the question's conversation history before the prompt.</summary>
+    public bool WithHistory { get; init; }
+
+    /// <summary>A partial answer the model continues (it must offer continuation); the reply holds only the new text.</summary>
+    public string? Continuing { get; init; }
+
+    /// <summary>Stop sequences, replacing the pipeline's <c>defaults.stop</c>; null or empty for those.</summary>
+    public IReadOnlyList<string>? Stop { get; init; }
+
+    /// <summary>The most tokens the reply may have; null for the node's <c>max_tokens</c>.</summary>
+    public int? MaxTokens { get; init; }
 }

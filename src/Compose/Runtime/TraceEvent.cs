@@ -12,6 +12,7 @@ namespace Compose.Runtime;
 [JsonDerivedType(typeof(RunWarning), "warning")]
 [JsonDerivedType(typeof(VoteCounted), "vote")]
 [JsonDerivedType(typeof(TechniqueEvent), "technique")]
+[JsonDerivedType(typeof(SearchStep), "search_step")]
 public abstract record TraceEvent
 {
     /// <summary>Identifies the question within a trace (several questions may share one file).</summary>
@@ -60,5 +61,40 @@ public sealed record RunWarning(string Message) : TraceEvent
 /// trace like every event. Techniques outside Compose report through this (<c>TechniqueContext.Report</c>).
 /// </summary>
 public sealed record TechniqueEvent(string Node, string Name, System.Collections.Immutable.ImmutableDictionary<string, string> Data) : TraceEvent;
+
+/// <summary>
+/// One step of a step-level search (beam search, particle filtering): every path's state after the step, and the
+/// resampling or selection that chose the paths continued into the next step.
+/// </summary>
+/// <param name="Node">The search's node id.</param>
+/// <param name="Iteration">The particle Gibbs iteration (0 for other searches).</param>
+/// <param name="Step">The step, from 1.</param>
+/// <param name="Paths">Each path after the step: id, the path it continues, the step's text, rewards and weight.</param>
+/// <param name="Selection">How the next step's paths were chosen from these (null after the last step).</param>
+public sealed record SearchStep(string Node, int Iteration, int Step, System.Collections.Immutable.ImmutableArray<SearchPath> Paths, SearchSelection? Selection) : TraceEvent;
+
+/// <summary>
+/// A path of a step-level search after one step.
+/// </summary>
+/// <param name="Id">Its id (<c>NODE.i0.s3.p2</c>: iteration, step, slot).</param>
+/// <param name="Parent">The path it continues (null at the first step).</param>
+/// <param name="Text">The step written at this step (empty when the path had already finished).</param>
+/// <param name="StepReward">The reward of this step's prefix.</param>
+/// <param name="Reward">The path's reward, the step rewards aggregated.</param>
+/// <param name="Weight">Its resampling weight (the softmax probability), or null where none is computed (beam search).</param>
+/// <param name="Finished">True when the path's answer is complete.</param>
+public sealed record SearchPath(string Id, string? Parent, string Text, double StepReward, double Reward, double? Weight, bool Finished);
+
+/// <summary>
+/// How a search chose the paths it continues: the method (<c>multinomial</c>, <c>systematic</c>, <c>top</c>), the
+/// uniform draws it used, the index of the path each slot continues, and for tempered resampling the temperature and
+/// the effective sample size that set it.
+/// </summary>
+public sealed record SearchSelection(
+    string Method,
+    System.Collections.Immutable.ImmutableArray<double> Draws,
+    System.Collections.Immutable.ImmutableArray<int> Chosen,
+    double Temperature,
+    double? EffectiveSampleSize);
 
 public sealed record RunFinished(string? Answer, string? AnswerCandidate, bool BudgetExhausted, string? Error, Usage Usage, double ElapsedMs) : TraceEvent;

@@ -3,13 +3,22 @@ using System.Text.RegularExpressions;
 
 namespace Compose.Models.Providers;
 
-/// <summary>One rule of a scripted model: when the prompt matches, reply with one of the replies.</summary>
-public sealed record ScriptedRule(Regex When, ImmutableArray<string> Replies);
+/// <summary>
+/// One rule of a scripted model: when the prompt matches <see cref="When"/> (and, if given, the partial answer being
+/// continued matches <see cref="Partial"/>; an ordinary request continues the empty answer), reply with one of the replies.
+/// </summary>
+public sealed record ScriptedRule(Regex When, ImmutableArray<string> Replies)
+{
+    /// <summary>A pattern the partial answer must match (<c>partial:</c>); null matches any.</summary>
+    public Regex? Partial { get; init; }
+}
 
 /// <summary>
 /// A deterministic model for tests, examples and benchmarks: the first rule whose pattern matches
 /// the last user message answers; with several replies, the call's seed picks one (same seed, same
-/// reply). Latency, seed choice, max tokens, token counting and usage are <see cref="SimulatedChatClient"/>'s.
+/// reply). A rule with <c>partial:</c> also sees the partial answer a step-level search continues (the empty text for an
+/// ordinary request), so a script can answer step by step. Latency, seed choice, max tokens, stop sequences, token
+/// counting and usage are <see cref="SimulatedChatClient"/>'s.
 /// </summary>
 public sealed class ScriptedChatClient(ImmutableArray<ScriptedRule> rules, string? fallback, TimeSpan latency, string modelId)
     : SimulatedChatClient(latency, "scripted", modelId)
@@ -17,14 +26,17 @@ public sealed class ScriptedChatClient(ImmutableArray<ScriptedRule> rules, strin
     public ImmutableArray<ScriptedRule> Rules { get; } = rules;
 
     /// <summary>The reply to <paramref name="prompt"/> for a call with <paramref name="seed"/>.</summary>
-    public string Answer(string prompt, long seed)
+    public string Answer(string prompt, long seed) => Answer(prompt, null, seed);
+
+    /// <summary>The reply to <paramref name="prompt"/> continuing <paramref name="partial"/> (null: an ordinary request) for a call with <paramref name="seed"/>.</summary>
+    public string Answer(string prompt, string? partial, long seed)
     {
         foreach (var rule in Rules)
         {
             bool match;
             try
             {
-                match = rule.When.IsMatch(prompt);
+                match = rule.When.IsMatch(prompt) && (rule.Partial is null || rule.Partial.IsMatch(partial ?? ""));
             }
             catch (RegexMatchTimeoutException)
             {
@@ -40,7 +52,9 @@ public sealed class ScriptedChatClient(ImmutableArray<ScriptedRule> rules, strin
         return fallback ?? $"(scripted) {FirstLine(prompt)}";
     }
 
-    protected override string Reply(string prompt, long seed) => Answer(prompt, seed);
+    protected override string Reply(string prompt, long seed) => Answer(prompt, null, seed);
+
+    protected override string Reply(string prompt, string? partial, long seed) => Answer(prompt, partial, seed);
 
     private static string FirstLine(string text)
     {

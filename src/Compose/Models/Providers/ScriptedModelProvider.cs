@@ -16,6 +16,9 @@ namespace Compose.Models.Providers;
 ///       reply: Paris
 ///     - when: "What is 6\*7"
 ///       replies: ["42", "42", "41"]    # chosen by the call's seed
+///     - when: "Solve"
+///       partial: "Step 1.*\n\n$"       # also matched against the partial answer a step-level search continues
+///       replies: ["Step 2 ...\n\n"]      # ("" for an ordinary request)
 ///   default: "I don't know."  # when no rule matches (default: echoes the prompt's first line)
 /// </code>
 /// </summary>
@@ -27,7 +30,7 @@ public sealed class ScriptedModelProvider : IModelProvider
     public const string BadValue = "CMP363";
 
     private static readonly string[] Options = ["rules", "default", "latency_ms"];
-    private static readonly string[] RuleKeys = ["when", "reply", "replies"];
+    private static readonly string[] RuleKeys = ["when", "partial", "reply", "replies"];
 
     public string Name => "scripted";
 
@@ -50,6 +53,9 @@ public sealed class ScriptedModelProvider : IModelProvider
         return new ScriptedChatClient(rules, fallback, latency, spec.Name);
     }
 
+    /// <summary>A scripted model continues partial answers (its rules may match them with <c>partial:</c>).</summary>
+    public ModelCapabilities Capabilities(ModelSpec spec, ModelProviderContext context) => ModelCapabilities.Continuation;
+
     private (ImmutableArray<ScriptedRule> Rules, string? Fallback, TimeSpan Latency) Parse(ModelSpec spec, List<Diagnostic> diagnostics)
     {
         var options = new ModelOptionsReader(Name, spec, diagnostics);
@@ -71,18 +77,9 @@ public sealed class ScriptedModelProvider : IModelProvider
                 "when",
                 new(MissingRuleKey, "a rule needs 'when' (a regular expression matched against the prompt)", "For example: when: 'capital of France'") { AtModel = true },
                 RequiredText.MayBeEmpty);
-            Regex? when = null;
-            if (whenText is { } w)
-            {
-                try
-                {
-                    when = new Regex(w.Value, RegexOptions.IgnoreCase | RegexOptions.Singleline, TimeSpan.FromSeconds(1));
-                }
-                catch (ArgumentException ex)
-                {
-                    diagnostics.Add(Diagnostic.Error(BadRegex, w.Location, $"'when' is not a valid regular expression: {ex.Message}", "Escape special characters such as * + ? ( ) [ with a backslash."));
-                }
-            }
+            var when = whenText is { } w ? Pattern(w, "when", diagnostics) : null;
+            var partialText = ruleOptions.Text("partial", new(BadValue, "'partial' must be a text (a regular expression matched against the partial answer)", "For example: partial: 'Step 1'"));
+            var partial = partialText is not null && rule["partial"] is SpecScalar p ? Pattern(p, "partial", diagnostics) : null;
 
             var replies = ImmutableArray.CreateBuilder<string>();
             if (rule["reply"] is SpecScalar r)
@@ -112,10 +109,23 @@ public sealed class ScriptedModelProvider : IModelProvider
 
             if (when is not null && replies.Count > 0)
             {
-                rules.Add(new ScriptedRule(when, replies.ToImmutable()));
+                rules.Add(new ScriptedRule(when, replies.ToImmutable()) { Partial = partial });
             }
         }
 
         return (rules.ToImmutable(), fallback, latency);
+    }
+
+    private static Regex? Pattern(SpecScalar text, string key, List<Diagnostic> diagnostics)
+    {
+        try
+        {
+            return new Regex(text.Value, RegexOptions.IgnoreCase | RegexOptions.Singleline, TimeSpan.FromSeconds(1));
+        }
+        catch (ArgumentException ex)
+        {
+            diagnostics.Add(Diagnostic.Error(BadRegex, text.Location, $"'{key}' is not a valid regular expression: {ex.Message}", "Escape special characters such as * + ? ( ) [ with a backslash."));
+            return null;
+        }
     }
 }

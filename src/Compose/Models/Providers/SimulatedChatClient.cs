@@ -11,7 +11,10 @@ namespace Compose.Models.Providers;
 /// <c>s mod n</c> (as an unsigned number) of <c>n</c>; tokens are counted as characters / 4 (rounded up,
 /// at least 1); a reply longer than <see cref="ChatOptions.MaxOutputTokens"/> tokens is cut to
 /// <c>4 × MaxOutputTokens</c> characters and finishes with <see cref="ChatFinishReason.Length"/>, and the
-/// usage counts the reply as returned; streaming sends the reply word by word and the usage last.
+/// usage counts the reply as returned; streaming sends the reply word by word and the usage last. Stop sequences cut
+/// the reply before the first one found (which is excluded, as OpenAI-compatible servers do), and the reply says what
+/// ended it (<see cref="ChatContinuation.StoppedByKey"/>: the stop sequence, or <c>""</c> when the whole reply was given).
+/// A continuation request (<see cref="ChatContinuation"/>) is refused unless the model overrides <see cref="Reply(string, string?, long)"/>.
 /// </summary>
 public abstract partial class SimulatedChatClient(TimeSpan latency, string providerName, string modelId) : IChatClient
 {
@@ -43,6 +46,26 @@ public abstract partial class SimulatedChatClient(TimeSpan latency, string provi
         return cut ? reply[..(int)room] : reply;
     }
 
+    /// <summary>
+    /// <paramref name="reply"/> cut before the earliest of <paramref name="stopSequences"/> it contains (the earliest-listed
+    /// one when two start at the same place), and what ended it: that stop sequence, or <c>""</c> when none occurs.
+    /// </summary>
+    public static (string Text, string StoppedBy) Stop(string reply, IList<string>? stopSequences)
+    {
+        ArgumentNullException.ThrowIfNull(reply);
+        var (at, by) = (-1, "");
+        foreach (var stop in stopSequences ?? [])
+        {
+            var found = string.IsNullOrEmpty(stop) ? -1 : reply.IndexOf(stop, StringComparison.Ordinal);
+            if (found >= 0 && (at < 0 || found < at))
+            {
+                (at, by) = (found, stop);
+            }
+        }
+
+        return at < 0 ? (reply, "") : (reply[..at], by);
+    }
+
     /// <summary>The usage of a call whose messages hold <paramref name="inputChars"/> characters and whose reply holds <paramref name="outputChars"/>.</summary>
     public static UsageDetails Usage(int inputChars, int outputChars)
     {
@@ -53,6 +76,13 @@ public abstract partial class SimulatedChatClient(TimeSpan latency, string provi
 
     /// <summary>The reply to <paramref name="prompt"/> (the last user message) for a call with <paramref name="seed"/>; may throw <see cref="ModelCallException"/>.</summary>
     protected abstract string Reply(string prompt, long seed);
+
+    /// <summary>
+    /// The reply to <paramref name="prompt"/> continuing <paramref name="partial"/> (null for an ordinary request): the
+    /// new text only. By default a continuation is refused with a <see cref="ModelCallException"/>.
+    /// </summary>
+    protected virtual string Reply(string prompt, string? partial, long seed) =>
+        partial is null ? Reply(prompt, seed) : throw ChatContinuation.NotSupported(ModelId, providerName, $"provider {providerName} answers whole prompts only");
 
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -77,12 +107,15 @@ public abstract partial class SimulatedChatClient(TimeSpan latency, string provi
             }
         }
 
-        var reply = Limit(Reply(prompt, options?.Seed ?? 0), options?.MaxOutputTokens, out var cut);
+        var partial = ChatContinuation.PartialAnswer(messages, options);
+        var (full, stoppedBy) = Stop(Reply(prompt, partial, options?.Seed ?? 0), options?.StopSequences);
+        var reply = Limit(full, options?.MaxOutputTokens, out var cut);
         return new ChatResponse(new ChatMessage(ChatRole.Assistant, reply))
         {
             ModelId = ModelId,
             FinishReason = cut ? ChatFinishReason.Length : ChatFinishReason.Stop,
             Usage = Usage(inputChars, reply.Length),
+            AdditionalProperties = cut ? null : new() { [ChatContinuation.StoppedByKey] = stoppedBy },
         };
     }
 

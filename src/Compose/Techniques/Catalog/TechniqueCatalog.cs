@@ -31,7 +31,11 @@ public sealed partial class TechniqueCatalog : Language.TechniqueSet
         .With(new VerifyDefinition())
         .With(new RefineDefinition())
         .With(new VoteDefinition())
-        .With(new UnitTestsDefinition());
+        .With(new UnitTestsDefinition())
+        .With(new BestOfNDefinition())
+        .With(new BeamSearchDefinition())
+        .With(new ParticleFilterDefinition())
+        .With(new ParticleGibbsDefinition());
 
     /// <summary>Every definition, built-ins first, in registration order.</summary>
     public ImmutableArray<TechniqueDefinition> All { get; }
