@@ -5,9 +5,11 @@ using Microsoft.Extensions.AI;
 namespace Compose.Tests.Runtime;
 
 /// <summary>A provider ("instance") that hands out given clients by model name, so tests can observe calls.</summary>
-internal sealed class InstanceProvider(IReadOnlyDictionary<string, IChatClient> clients) : IModelProvider
+internal sealed class InstanceProvider(IReadOnlyDictionary<string, IChatClient> clients, ModelCapabilities offers = ModelCapabilities.None) : IModelProvider
 {
     public string Name => "instance";
+
+    public ModelCapabilities Capabilities(ModelSpec spec, ModelProviderContext context) => offers;
 
     public IEnumerable<Diagnostic> Check(ModelSpec spec, ModelProviderContext context) => [];
 

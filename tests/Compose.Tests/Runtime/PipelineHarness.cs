@@ -8,9 +8,10 @@ namespace Compose.Tests.Runtime;
 internal static class PipelineHarness
 {
     /// <summary>Compiles and builds pipeline text; models named in <paramref name="clients"/> use provider: instance.</summary>
-    public static RunnablePipeline Build(string yaml, IReadOnlyDictionary<string, IChatClient>? clients = null, string? directory = null, Compose.Techniques.TechniqueCatalog? techniques = null)
+    public static RunnablePipeline Build(string yaml, IReadOnlyDictionary<string, IChatClient>? clients = null, string? directory = null, Compose.Techniques.TechniqueCatalog? techniques = null,
+        ModelCapabilities offers = ModelCapabilities.None)
     {
-        var catalog = StandardProviders.Catalog.With(new InstanceProvider(clients ?? new Dictionary<string, IChatClient>()));
+        var catalog = StandardProviders.Catalog.With(new InstanceProvider(clients ?? new Dictionary<string, IChatClient>(), offers));
         catalog = techniques is null ? catalog : catalog.WithTechniques(techniques);
         var dir = directory ?? Directory.GetCurrentDirectory();
         var context = new ModelProviderContext { BaseDirectory = dir, Catalog = catalog };

@@ -35,4 +35,7 @@ public static class OpenAIDiagnosticCodes
 
     /// <summary><c>max_response_bytes</c> is not a size from 1 KiB to 1 GiB.</summary>
     public const string InvalidMaxResponseBytes = "CMP380";
+
+    /// <summary><c>continue_final_message</c> is not true or false.</summary>
+    public const string InvalidContinueFinalMessage = "CMP381";
 }

@@ -5,7 +5,7 @@ namespace Compose.Models.Providers;
 /// <summary>
 /// The options of an <c>openai</c> model, read and checked from its <see cref="ModelSpec"/>:
 /// <c>model</c>, <c>base_url</c>, <c>api_key_env</c>, <c>timeout_seconds</c>, <c>max_retries</c>, <c>organization</c>,
-/// <c>max_tokens_field</c>, <c>max_response_bytes</c>.
+/// <c>max_tokens_field</c>, <c>max_response_bytes</c>, <c>continue_final_message</c>.
 /// </summary>
 public sealed record OpenAIModelOptions
 {
@@ -54,6 +54,13 @@ public sealed record OpenAIModelOptions
 
     /// <summary>The most bytes one response body may have (<c>max_response_bytes</c>); more ends the call with an error.</summary>
     public long MaxResponseBytes { get; init; } = DefaultMaxResponseBytes;
+
+    /// <summary>
+    /// The server continues a final assistant message when asked (<c>continue_final_message: true</c>): a continuation
+    /// request (<see cref="ChatContinuation"/>) is sent with vLLM's and SGLang's <c>continue_final_message: true,
+    /// add_generation_prompt: false</c>. Off by default: the official API has no such extension.
+    /// </summary>
+    public bool ContinueFinalMessage { get; init; }
 
     /// <summary>The OpenAI organization id (<c>organization</c>), if any.</summary>
     public string? Organization { get; init; }

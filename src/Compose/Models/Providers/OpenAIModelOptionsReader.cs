@@ -11,7 +11,7 @@ internal static partial class OpenAIModelOptionsReader
     public const int MaxRetriesLimit = 10;
 
     private static readonly ImmutableArray<string> s_options =
-        ["model", "base_url", "api_key_env", "timeout_seconds", "max_retries", "organization", "max_tokens_field", "max_response_bytes"];
+        ["model", "base_url", "api_key_env", "timeout_seconds", "max_retries", "organization", "max_tokens_field", "max_response_bytes", "continue_final_message"];
 
     /// <summary>Keys of the model entry the language itself reads; accepted if they reach the provider.</summary>
     private static readonly ImmutableArray<string> s_languageKeys = ["provider", "concurrency"];
@@ -88,6 +88,11 @@ internal static partial class OpenAIModelOptionsReader
             value => ParseBytes(value) is >= OpenAIModelOptions.MinMaxResponseBytes and <= OpenAIModelOptions.MaxMaxResponseBytes) is { } size
             ? ParseBytes(size)!.Value
             : OpenAIModelOptions.DefaultMaxResponseBytes;
+        var continuation = options.Bool(
+            "continue_final_message",
+            new(OpenAIDiagnosticCodes.InvalidContinueFinalMessage,
+                value => $"model '{spec.Name}': continue_final_message '{Shorten(value)}' is neither true nor false",
+                "true when the server continues a final assistant message (vLLM, SGLang: continue_final_message / add_generation_prompt)")) ?? false;
         var model = options.Required(
             "model",
             new(OpenAIDiagnosticCodes.MissingModel,
@@ -121,6 +126,7 @@ internal static partial class OpenAIModelOptionsReader
             MaxRetries = maxRetries,
             Organization = organization,
             MaxResponseBytes = maxResponseBytes,
+            ContinueFinalMessage = continuation,
             MaxTokensField = maxTokensField
                 ?? (IsOfficial(baseUrl) ? OpenAIModelOptions.MaxCompletionTokens : OpenAIModelOptions.MaxTokens),
         };

@@ -88,10 +88,13 @@ public sealed class OpenAIModelProvider(OpenAIProviderOptions? options = null) :
 
         // Every response body passes the guard: bounded to max_response_bytes, checked before the client reads it.
         var endpoint = UpstreamText.Endpoint(model.BaseUrl);
-        var http = new HttpClient(new OpenAIReplyGuard(endpoint, model.MaxResponseBytes)
+        var http = new HttpClient(new OpenAIContinuation.Handler
         {
-            // No redirects (a key must not follow one elsewhere) and no cookies, as the OpenAI client's own transport.
-            InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false },
+            InnerHandler = new OpenAIReplyGuard(endpoint, model.MaxResponseBytes)
+            {
+                // No redirects (a key must not follow one elsewhere) and no cookies, as the OpenAI client's own transport.
+                InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false },
+            },
         })
         {
             // The client's NetworkTimeout and the retry's timeout bound each attempt.
@@ -119,6 +122,22 @@ public sealed class OpenAIModelProvider(OpenAIProviderOptions? options = null) :
 
         // Innermost: a reply the client cannot read becomes an UpstreamReplyException, and no exception carrying
         // the key (a server may echo it) reaches logging or telemetry.
-        return new SecretScrubbingChatClient(new OpenAIReplyReader(client, endpoint, http));
+        return new SecretScrubbingChatClient(new OpenAIContinuation.Client(new OpenAIReplyReader(client, endpoint, http), spec.Name, model.ContinueFinalMessage));
+    }
+
+    /// <summary>Continuation of a partial answer when the model says its server offers it (<c>continue_final_message: true</c>).</summary>
+    public ModelCapabilities Capabilities(ModelSpec spec, ModelProviderContext context)
+    {
+        try
+        {
+            var diagnostics = new List<Diagnostic>();
+            return OpenAIModelOptionsReader.Read(spec, context.Environment, diagnostics) is { ContinueFinalMessage: true }
+                ? ModelCapabilities.Continuation
+                : ModelCapabilities.None;
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            return ModelCapabilities.None;
+        }
     }
 }
