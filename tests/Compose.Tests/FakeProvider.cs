@@ -5,9 +5,11 @@ using Microsoft.Extensions.AI;
 namespace Compose.Tests;
 
 /// <summary>A provider for tests: accepts any options but reports <c>bad:</c> with its own code.</summary>
-internal sealed class FakeProvider(string name = "fake") : IModelProvider
+internal sealed class FakeProvider(string name = "fake", ModelCapabilities offers = ModelCapabilities.None) : IModelProvider
 {
     public string Name => name;
+
+    public ModelCapabilities Capabilities(ModelSpec spec, ModelProviderContext context) => offers;
 
     public IEnumerable<Diagnostic> Check(ModelSpec spec, ModelProviderContext context)
     {
@@ -19,5 +21,6 @@ internal sealed class FakeProvider(string name = "fake") : IModelProvider
 
     public IChatClient Create(ModelSpec spec, ModelProviderContext context) => throw new NotSupportedException("fake provider creates nothing");
 
-    public static ModelProviderCatalog Catalog { get; } = ModelProviderCatalog.Empty.With(new FakeProvider()).With(new FakeProvider("scripted"));
+    public static ModelProviderCatalog Catalog { get; } = ModelProviderCatalog.Empty.With(new FakeProvider()).With(new FakeProvider("scripted"))
+        .With(new FakeProvider("steps", ModelCapabilities.Continuation));
 }

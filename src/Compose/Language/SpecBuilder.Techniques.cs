@@ -428,6 +428,11 @@ internal sealed partial class SpecBuilder
 
         if (!hasModel && !hasCheck)
         {
+            if (mapping.Entries.Length > inner.Count)
+            {
+                return null; // a misspelt key was reported, with its did-you-mean
+            }
+
             Error(DiagnosticCodes.MissingOption, mapping.Location, $"a {key} needs a 'model' that judges or a 'check' that scores", Hint);
             return null;
         }
