@@ -113,7 +113,12 @@ public sealed class TechniqueContext
         CancellationToken cancellationToken,
         double? temperature = null,
         bool withHistory = false) =>
-        CallAsync(model, purpose, sample, prompt, new CallShape { Temperature = temperature, WithHistory = withHistory }, cancellationToken);
+        CallAsync(model, purpose, sample, prompt, (temperature, withHistory) switch
+        {
+            (null, false) => CallShape.Plain,
+            (null, true) => CallShape.History,
+            _ => new CallShape { Temperature = temperature, WithHistory = withHistory },
+        }, cancellationToken);
 
     /// <summary>
     /// Calls <paramref name="model"/> with <paramref name="prompt"/> as the user message, shaped by <paramref name="shape"/>:
@@ -255,6 +260,12 @@ public sealed class TechniqueContext
 /// <summary>How a technique's model call is shaped beyond its prompt; every part optional.</summary>
 public sealed record CallShape
 {
+    /// <summary>A call shaped by nothing but the node's settings.</summary>
+    public static CallShape Plain { get; } = new();
+
+    /// <summary>A plain call with the question's conversation history.</summary>
+    public static CallShape History { get; } = new() { WithHistory = true };
+
     /// <summary>The temperature; null for the node's.</summary>
     public double? Temperature { get; init; }
 

@@ -117,8 +117,14 @@ public sealed partial class StepSearchTests
             : partial + (slot % 2 == 0 ? "x" : "y"), seed: 1);
         var judge = new Judge(new()
         {
-            ["P"] = 3, ["Q"] = 9, ["R"] = 6, ["S"] = 1,
-            ["QQx"] = 4, ["QQy"] = 8, ["RRx"] = 7, ["RRy"] = 2, // a step continues its beam's last step: Q then Qx
+            ["P"] = 3,
+            ["Q"] = 9,
+            ["R"] = 6,
+            ["S"] = 1,
+            ["QQx"] = 4,
+            ["QQy"] = 8,
+            ["RRx"] = 7,
+            ["RRy"] = 2, // a step continues its beam's last step: Q then Qx
 
         });
         var (result, steps) = await Run(

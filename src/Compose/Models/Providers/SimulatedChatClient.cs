@@ -12,8 +12,9 @@ namespace Compose.Models.Providers;
 /// at least 1); a reply longer than <see cref="ChatOptions.MaxOutputTokens"/> tokens is cut to
 /// <c>4 × MaxOutputTokens</c> characters and finishes with <see cref="ChatFinishReason.Length"/>, and the
 /// usage counts the reply as returned; streaming sends the reply word by word and the usage last. Stop sequences cut
-/// the reply before the first one found (which is excluded, as OpenAI-compatible servers do), and the reply says what
-/// ended it (<see cref="ChatContinuation.StoppedByKey"/>: the stop sequence, or <c>""</c> when the whole reply was given).
+/// the reply before the first one found (which is excluded, as OpenAI-compatible servers do); when the request had stop
+/// sequences or continues an answer, the reply says what ended it (<see cref="ChatContinuation.StoppedByKey"/>: the
+/// stop sequence, or <c>""</c> when the whole reply was given).
 /// A continuation request (<see cref="ChatContinuation"/>) is refused unless the model overrides <see cref="Reply(string, string?, long)"/>.
 /// </summary>
 public abstract partial class SimulatedChatClient(TimeSpan latency, string providerName, string modelId) : IChatClient
@@ -53,8 +54,13 @@ public abstract partial class SimulatedChatClient(TimeSpan latency, string provi
     public static (string Text, string StoppedBy) Stop(string reply, IList<string>? stopSequences)
     {
         ArgumentNullException.ThrowIfNull(reply);
+        if (stopSequences is not { Count: > 0 })
+        {
+            return (reply, "");
+        }
+
         var (at, by) = (-1, "");
-        foreach (var stop in stopSequences ?? [])
+        foreach (var stop in stopSequences)
         {
             var found = string.IsNullOrEmpty(stop) ? -1 : reply.IndexOf(stop, StringComparison.Ordinal);
             if (found >= 0 && (at < 0 || found < at))
@@ -115,7 +121,8 @@ public abstract partial class SimulatedChatClient(TimeSpan latency, string provi
             ModelId = ModelId,
             FinishReason = cut ? ChatFinishReason.Length : ChatFinishReason.Stop,
             Usage = Usage(inputChars, reply.Length),
-            AdditionalProperties = cut ? null : new() { [ChatContinuation.StoppedByKey] = stoppedBy },
+            // Why it stopped matters to a caller that gave stop sequences or continues an answer (a step-level search).
+            AdditionalProperties = cut || (partial is null && options?.StopSequences is not { Count: > 0 }) ? null : new() { [ChatContinuation.StoppedByKey] = stoppedBy },
         };
     }
 
