@@ -22,7 +22,10 @@ public sealed class RunStatistics
     public TimeSpan SessionRunTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _sessionTicks));
     public long SessionRuns => Interlocked.Read(ref _sessionRuns);
     public long GeneratedTokens => Interlocked.Read(ref _generatedTokens);
-    /// <summary>Prefill runs: one per batch started, plus one per group of requests that joined a running batch.</summary>
+    /// <summary>
+    /// Prefills: one per batch started, plus one per group of requests that joined a running batch (with the prefix
+    /// cache, one prefill may take a few session runs: prompts with and without a cached prefix run apart).
+    /// </summary>
     public long Batches => Interlocked.Read(ref _batches);
 
     /// <summary>Wall time the generation thread spent running batches (session runs included).</summary>
