@@ -67,11 +67,10 @@ internal sealed class DecoderRunner
     public void Run(IReadOnlyList<SequenceState> batch, int maxBatch = int.MaxValue, Func<int, IReadOnlyList<SequenceState>>? join = null)
     {
         var all = new List<SequenceState>(batch);
-        IDisposable? owner = null;
         var start = Stopwatch.GetTimestamp();
         try
         {
-            owner = Generate(batch, all, maxBatch, join);
+            Generate(batch, all, maxBatch, join);
         }
         catch (OnnxRuntimeException e)
         {
@@ -91,12 +90,11 @@ internal sealed class DecoderRunner
         }
         finally
         {
-            owner?.Dispose();
             _stats.AddBatchTime(Stopwatch.GetTimestamp() - start);
         }
     }
 
-    private IDisposable? Generate(IReadOnlyList<SequenceState> batch, List<SequenceState> all, int maxBatch, Func<int, IReadOnlyList<SequenceState>>? join)
+    private void Generate(IReadOnlyList<SequenceState> batch, List<SequenceState> all, int maxBatch, Func<int, IReadOnlyList<SequenceState>>? join)
     {
         var run = new RunningBatch();
         try
@@ -170,10 +168,6 @@ internal sealed class DecoderRunner
 
                 run.Live = next;
             }
-
-            var owner = run.Owner;
-            run.Owner = null;
-            return owner;
         }
         finally
         {
