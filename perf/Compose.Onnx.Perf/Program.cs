@@ -22,7 +22,8 @@ var folder = Path.Combine(Path.GetTempPath(), "compose-onnx-perf-" + Environment
 TinyDecoderWriter.Write(folder, spec);
 try
 {
-    using var model = OnnxModel.Load(folder, new OnnxModelOptions { IntraOpThreads = threads });
+    // The prefix cache off: (b) compares batching with sequential runs that each prefill the prompt (the particles mode measures the cache).
+    using var model = OnnxModel.Load(folder, new OnnxModelOptions { IntraOpThreads = threads, PrefixCacheBytes = 0 });
     var prompt = model.Tokenizer.Encode(model.ChatFormat.Render([new ChatMessage(ChatRole.User, "Write a short poem about the sea and the wind.")]));
     const int Tokens = 128;
     const int SampleTokens = 64;
