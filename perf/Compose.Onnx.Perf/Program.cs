@@ -8,14 +8,22 @@ using Microsoft.Extensions.AI;
 // Prints, in one run on one machine: (a) runner wall time / time inside ONNX Runtime session runs,
 // (b) 8 samples of one prompt (shared prefill + batching) / 8 sequential generations,
 // (c) managed bytes allocated per generated token.
+// `particles [threads]`: a particle filter through continuation calls, prefix cache on and off (ParticleBenchmark).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+if (args.Length > 0 && args[0] == "particles")
+{
+    await ParticleBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1);
+    return;
+}
+
 var threads = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1;
 var spec = new TinyDecoderSpec { Layers = 4, Heads = 8, HeadSize = 64, MlpSize = 2048, Vocab = 8192, ContextLength = 512, Seed = 7 };
 var folder = Path.Combine(Path.GetTempPath(), "compose-onnx-perf-" + Environment.ProcessId);
 TinyDecoderWriter.Write(folder, spec);
 try
 {
-    using var model = OnnxModel.Load(folder, new OnnxModelOptions { IntraOpThreads = threads });
+    // The prefix cache off: (b) compares batching with sequential runs that each prefill the prompt (the particles mode measures the cache).
+    using var model = OnnxModel.Load(folder, new OnnxModelOptions { IntraOpThreads = threads, PrefixCacheBytes = 0 });
     var prompt = model.Tokenizer.Encode(model.ChatFormat.Render([new ChatMessage(ChatRole.User, "Write a short poem about the sea and the wind.")]));
     const int Tokens = 128;
     const int SampleTokens = 64;

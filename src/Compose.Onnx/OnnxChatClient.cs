@@ -1,3 +1,4 @@
+using Compose.Models;
 using Compose.Runtime;
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
@@ -12,6 +13,10 @@ namespace Compose.Onnx;
 /// An <see cref="IChatClient"/> over a loaded <see cref="OnnxModel"/>. Honours Temperature, TopP, TopK,
 /// MaxOutputTokens, StopSequences and Seed; reports usage and finish reason; puts the per-token
 /// log-probabilities (<c>logprobs</c>, double[]) and their sum (<c>logprob_sum</c>) in AdditionalProperties.
+/// Continues a partial answer by the <see cref="ChatContinuation"/> convention (a trailing assistant message and
+/// <see cref="ChatContinuation.ContinueKey"/>): the prompt leaves that message open and the reply holds only the new
+/// text. Every reply says why it ended in <see cref="ChatContinuation.StoppedByKey"/>: the stop sequence, <c>""</c>
+/// for the end of the model's turn, absent when the token limit or the context cut it.
 /// Disposing the client does not dispose the model (the provider shares it).
 /// </summary>
 public sealed class OnnxChatClient : IChatClient
@@ -35,7 +40,21 @@ public sealed class OnnxChatClient : IChatClient
     public ChatFormat ChatFormat { get; }
 
     /// <summary>The prompt text a conversation becomes.</summary>
-    public string RenderPrompt(IEnumerable<ChatMessage> messages) => ChatFormat.Render(messages);
+    public string RenderPrompt(IEnumerable<ChatMessage> messages) => RenderPrompt(messages, null);
+
+    /// <summary>
+    /// The prompt text a request becomes: with <paramref name="options"/> asking for a continuation
+    /// (<see cref="ChatContinuation.IsRequested"/>), the conversation without its last (assistant) message, the
+    /// assistant's turn opened, and that message's text verbatim after it; otherwise <see cref="ChatFormat.Render"/>.
+    /// </summary>
+    public string RenderPrompt(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var list = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
+        return ChatContinuation.PartialAnswer(list, options) is { } partial
+            ? ChatFormat.RenderContinuation(list.Take(list.Count - 1), partial)
+            : ChatFormat.Render(list);
+    }
 
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -48,7 +67,7 @@ public sealed class OnnxChatClient : IChatClient
             ModelId = _metadata.DefaultModelId,
             FinishReason = FinishReason(result, text),
             Usage = Usage(result),
-            AdditionalProperties = Extras(result),
+            AdditionalProperties = Extras(result, text),
             CreatedAt = DateTimeOffset.UtcNow,
         };
     }
@@ -105,7 +124,7 @@ public sealed class OnnxChatClient : IChatClient
             MessageId = id,
             ModelId = _metadata.DefaultModelId,
             FinishReason = FinishReason(result, text),
-            AdditionalProperties = Extras(result),
+            AdditionalProperties = Extras(result, text),
         };
     }
 
@@ -123,7 +142,7 @@ public sealed class OnnxChatClient : IChatClient
 
     private (GenerationRequest Request, ReplyTextBuilder Text) Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
-        var prompt = Model.Tokenizer.Encode(ChatFormat.Render(messages));
+        var prompt = Model.Tokenizer.Encode(RenderPrompt(messages, options));
         var search = Model.Config.Search;
         var temperature = options?.Temperature ?? (search.DoSample ? search.Temperature ?? 1f : 0f);
         var sampling = new SamplingSettings
@@ -159,9 +178,24 @@ public sealed class OnnxChatClient : IChatClient
         TotalTokenCount = result.PromptTokens + result.Tokens.Count,
     };
 
-    private static AdditionalPropertiesDictionary Extras(GenerationResult result) => new()
+    private static AdditionalPropertiesDictionary Extras(GenerationResult result, ReplyTextBuilder text)
     {
-        [LogProbsKey] = result.LogProbs.ToArray(),
-        [LogProbSumKey] = result.LogProbSum,
-    };
+        var extras = new AdditionalPropertiesDictionary
+        {
+            [LogProbsKey] = result.LogProbs.ToArray(),
+            [LogProbSumKey] = result.LogProbSum,
+        };
+        if (StoppedBy(result, text) is { } stoppedBy)
+        {
+            extras[ChatContinuation.StoppedByKey] = stoppedBy;
+        }
+
+        return extras;
+    }
+
+    /// <summary>The stop sequence that ended the reply, "" for the end of the model's turn, null when the limit cut it.</summary>
+    private static string? StoppedBy(GenerationResult result, ReplyTextBuilder text) =>
+        text.Stopped ? text.StopSequence ?? ""
+        : result.FinishReason == GenerationFinishReason.EndOfSequence ? ""
+        : null;
 }

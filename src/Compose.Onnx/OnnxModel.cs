@@ -10,7 +10,8 @@ namespace Compose.Onnx;
 
 /// <summary>
 /// A loaded GenAI model folder: config, ONNX Runtime session, tokenizer and chat format, plus a
-/// scheduler that batches concurrent requests. Thread-safe; dispose to free the session.
+/// scheduler that batches concurrent requests and a prefix cache of finished sequences' keys and values
+/// (<see cref="OnnxModelOptions.PrefixCacheBytes"/>). Thread-safe; dispose to free the session.
 /// </summary>
 public sealed class OnnxModel : IDisposable
 {
@@ -33,7 +34,8 @@ public sealed class OnnxModel : IDisposable
         ChatFormatSource = chatFormatSource;
         ExecutionProviders = providers;
         Options = options;
-        _runner = new DecoderRunner(session, config, io, Statistics, Path.Combine(folder, config.DecoderFile));
+        var prefixCache = options.PrefixCacheBytes > 0 ? new PrefixCache(options.PrefixCacheBytes, Statistics) : null;
+        _runner = new DecoderRunner(session, config, io, Statistics, Path.Combine(folder, config.DecoderFile), prefixCache);
         StopTokenIds = StopTokenIdsFor(chatFormat);
     }
 

@@ -22,4 +22,19 @@ public sealed record OnnxModelOptions
     /// waiting sooner when none has arrived for a quarter of it, or the batch is full.
     /// </summary>
     public TimeSpan BatchWindow { get; init; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>The default <see cref="PrefixCacheBytes"/>: 256 MiB.</summary>
+    public const long DefaultPrefixCacheBytes = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// Bytes of key/value cache the model keeps from finished sequences so that a later prompt sharing a prefix with
+    /// one of them (a continuation of an answer, a copy made by resampling, the same question asked again) prefills
+    /// only the rest; 0 turns the prefix cache off. When a sequence finishes, the cache of its prompt and generated
+    /// tokens is kept as one entry keyed by those token ids (an entry whose ids begin another's is dropped as
+    /// redundant). A new prompt reuses the longest common token prefix with any entry, always leaving at least its
+    /// last token to run. Entries are immutable, so any number of requests share one without copying it. When
+    /// the entries together would hold more than this many bytes, the least recently used (stored or reused) whole
+    /// entries are evicted until they fit; an entry larger than the limit is not kept.
+    /// </summary>
+    public long PrefixCacheBytes { get; init; } = DefaultPrefixCacheBytes;
 }

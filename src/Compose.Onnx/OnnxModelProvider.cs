@@ -11,16 +11,20 @@ namespace Compose.Onnx;
 
 /// <summary>
 /// <c>provider: onnx</c>: runs an ONNX Runtime GenAI model folder locally. Options: <c>path</c> (required,
-/// relative to the pipeline file), <c>chat_format</c>, <c>execution_provider</c>, <c>max_batch</c>.
-/// Loaded models are cached per folder (and execution provider / batch size) so several model names over
-/// one folder share one session.
+/// relative to the pipeline file), <c>chat_format</c>, <c>execution_provider</c>, <c>max_batch</c>,
+/// <c>prefix_cache_mb</c> (MiB of key/value cache kept for prompts that share a prefix, 0 = off; see
+/// <see cref="OnnxModelOptions.PrefixCacheBytes"/>). Loaded models are cached per folder (and execution provider,
+/// batch size and prefix cache size) so several model names over one folder share one session.
 /// </summary>
 public sealed class OnnxModelProvider : IModelProvider, IDisposable
 {
-    private static readonly string[] KnownKeys = ["path", "chat_format", "execution_provider", "max_batch"];
+    private static readonly string[] KnownKeys = ["path", "chat_format", "execution_provider", "max_batch", "prefix_cache_mb"];
 
     /// <summary>Keys every model may carry, whether or not the language strips them from the options.</summary>
     private static readonly string[] CommonKeys = ["provider", "concurrency", "description", "name"];
+    /// <summary>The largest <c>prefix_cache_mb</c> accepted: 1 TiB.</summary>
+    private const int MaxPrefixCacheMb = 1024 * 1024;
+
     private readonly ConcurrentDictionary<string, Lazy<OnnxModel>> _models = new(StringComparer.Ordinal);
 
     public string Name => "onnx";
@@ -71,6 +75,7 @@ public sealed class OnnxModelProvider : IModelProvider, IDisposable
             SessionFactory.IsKnownProvider);
 
         options.Int("max_batch", 1, int.MaxValue, new(OnnxErrors.BadOption, "max_batch must be a positive integer."));
+        options.Int("prefix_cache_mb", 0, MaxPrefixCacheMb, new(OnnxErrors.BadOption, $"prefix_cache_mb must be a whole number of MiB from 0 (off) to {MaxPrefixCacheMb}."));
         return diagnostics;
     }
 
@@ -87,14 +92,21 @@ public sealed class OnnxModelProvider : IModelProvider, IDisposable
         {
             ExecutionProvider = spec.GetString("execution_provider"),
             MaxBatch = spec.GetString("max_batch") is { } mb ? int.Parse(mb, CultureInfo.InvariantCulture) : OnnxModelOptions.Default.MaxBatch,
+            PrefixCacheBytes = spec.GetString("prefix_cache_mb") is { } pc
+                ? int.Parse(pc, CultureInfo.InvariantCulture) * 1024L * 1024L
+                : OnnxModelOptions.Default.PrefixCacheBytes,
         };
         var model = GetOrLoad(folder, options);
         var format = spec.GetString("chat_format") is { } f ? ChatFormat.Find(f) : null;
         return new OnnxChatClient(model, format, spec.Name);
     }
 
-    /// <summary>Every reply carries its tokens' log-probabilities and their sum (<c>logprobs</c>, <c>logprob_sum</c>).</summary>
-    public ModelCapabilities Capabilities(ModelSpec spec, ModelProviderContext context) => ModelCapabilities.LogProbabilities;
+    /// <summary>
+    /// Every reply carries its tokens' log-probabilities and their sum (<c>logprobs</c>, <c>logprob_sum</c>), and a
+    /// partial answer can be continued (<see cref="ChatContinuation"/>): the chat format leaves the assistant's turn open.
+    /// </summary>
+    public ModelCapabilities Capabilities(ModelSpec spec, ModelProviderContext context) =>
+        ModelCapabilities.LogProbabilities | ModelCapabilities.Continuation;
 
     /// <summary>The context and prompt-token count of the folder's model: its config, tokenizer and chat format, without a session.</summary>
     public ModelLimits? Limits(ModelSpec spec, ModelProviderContext context)
@@ -127,7 +139,7 @@ public sealed class OnnxModelProvider : IModelProvider, IDisposable
     /// <summary>The cached model for a folder, loading it on first use.</summary>
     public OnnxModel GetOrLoad(string folder, OnnxModelOptions options)
     {
-        var key = $"{Path.GetFullPath(folder)}|{options.ExecutionProvider}|{options.MaxBatch}";
+        var key = $"{Path.GetFullPath(folder)}|{options.ExecutionProvider}|{options.MaxBatch}|{options.PrefixCacheBytes}";
         var lazy = _models.GetOrAdd(key, _ => new Lazy<OnnxModel>(() => OnnxModel.Load(folder, options), LazyThreadSafetyMode.ExecutionAndPublication));
         try
         {

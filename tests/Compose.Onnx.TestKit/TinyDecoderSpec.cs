@@ -24,6 +24,12 @@ public sealed record TinyDecoderSpec
     public bool Float16Logits { get; init; }
     public bool PositionIds { get; init; } = true;
 
+    /// <summary>
+    /// Only printable ASCII and the newline can be generated (a bias of -1e4 on the other logits, special tokens
+    /// included): the text decodes and re-encodes to the same tokens, and the model never ends its turn itself.
+    /// </summary>
+    public bool PrintableOutput { get; init; }
+
     /// <summary>Store the weights in model.onnx.data next to model.onnx.</summary>
     public bool ExternalData { get; init; }
 

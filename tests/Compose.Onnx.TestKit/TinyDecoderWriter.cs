@@ -149,7 +149,20 @@ public static class TinyDecoderWriter
             }
         }
 
-        var logits = g.Node("MatMul", [h, g.Weights("lm_head", Random(rng, e * s.Vocab, 4f * w), e, s.Vocab)], s.Float16Logits ? null : "logits");
+        var named = s.Float16Logits || s.PrintableOutput ? null : "logits";
+        var logits = g.Node("MatMul", [h, g.Weights("lm_head", Random(rng, e * s.Vocab, 4f * w), e, s.Vocab)], named);
+        if (s.PrintableOutput)
+        {
+            // -1e4 on every token but printable ASCII and the newline: the model writes text that re-encodes to its own tokens.
+            var printable = new float[s.Vocab];
+            for (var i = 0; i < printable.Length; i++)
+            {
+                printable[i] = i is (>= 0x20 and <= 0x7E) or 10 ? 0f : -1e4f;
+            }
+
+            logits = g.Node("Add", [logits, g.Weights("printable_bias", printable, s.Vocab)], s.Float16Logits ? null : "logits");
+        }
+
         if (s.Float16Logits)
         {
             g.Node("Cast", [logits], "logits", OnnxGraphBuilder.IntAttr("to", OnnxGraphBuilder.Float16));

@@ -67,6 +67,33 @@ public sealed class OnnxModelProviderTests : IDisposable
     }
 
     [Fact]
+    public void Prefix_cache_mb_sets_the_prefix_cache_and_zero_turns_it_off()
+    {
+        using var provider = new OnnxModelProvider();
+        Assert.Empty(provider.Check(Spec("a", ("path", "models/tiny"), ("prefix_cache_mb", "0")), Context));
+        var bad = Assert.Single(provider.Check(Spec("a", ("path", "models/tiny"), ("prefix_cache_mb", "-1")), Context));
+        Assert.Equal(OnnxErrors.BadOption, bad.Code);
+        Assert.Equal(At(11), bad.Location);
+        Assert.Single(provider.Check(Spec("a", ("path", "models/tiny"), ("prefix_cache_mb", "lots")), Context));
+
+        var off = provider.Create(Spec("off", ("path", "models/tiny"), ("prefix_cache_mb", "0")), Context).GetService<OnnxModel>()!;
+        var some = provider.Create(Spec("some", ("path", "models/tiny"), ("prefix_cache_mb", "8")), Context).GetService<OnnxModel>()!;
+        var standard = provider.Create(Spec("standard", ("path", "models/tiny")), Context).GetService<OnnxModel>()!;
+        Assert.Equal(0, off.Options.PrefixCacheBytes);
+        Assert.Equal(8L * 1024 * 1024, some.Options.PrefixCacheBytes);
+        Assert.Equal(OnnxModelOptions.DefaultPrefixCacheBytes, standard.Options.PrefixCacheBytes);
+        Assert.NotSame(off, standard);
+    }
+
+    [Fact]
+    public void Capabilities_offer_log_probabilities_and_continuation()
+    {
+        var capabilities = new OnnxModelProvider().Capabilities(Spec("a", ("path", "models/tiny")), Context);
+        Assert.True(capabilities.HasFlag(ModelCapabilities.LogProbabilities));
+        Assert.True(capabilities.HasFlag(ModelCapabilities.Continuation));
+    }
+
+    [Fact]
     public void Create_throws_diagnostics_for_bad_specs()
     {
         using var provider = new OnnxModelProvider();

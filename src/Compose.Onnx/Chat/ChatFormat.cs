@@ -29,6 +29,17 @@ public sealed record ChatFormat(string Name, ImmutableArray<string> StopMarkers)
             _ => null,
         };
 
+    /// <summary>
+    /// Renders <paramref name="conversation"/> (the messages before the partial answer), opens the assistant's turn
+    /// exactly as <see cref="Render"/> does, then writes <paramref name="partialAnswer"/> verbatim: not trimmed and
+    /// not closed, so the model goes on writing the same answer.
+    /// </summary>
+    public string RenderContinuation(IEnumerable<ChatMessage> conversation, string partialAnswer)
+    {
+        ArgumentNullException.ThrowIfNull(partialAnswer);
+        return Render(conversation) + partialAnswer;
+    }
+
     /// <summary>Renders the conversation and opens the assistant's turn.</summary>
     public string Render(IEnumerable<ChatMessage> messages)
     {

@@ -18,6 +18,9 @@ internal sealed class ReplyTextBuilder(IncrementalDecoder decoder, IReadOnlyList
     /// <summary>True once a stop sequence has matched.</summary>
     public bool Stopped { get; private set; }
 
+    /// <summary>The stop sequence that matched (the earliest in the text; the first listed on a tie), or null.</summary>
+    public string? StopSequence { get; private set; }
+
     public string Text => _text.ToString();
 
     /// <summary>Adds a token; false once a stop sequence has matched.</summary>
@@ -80,12 +83,14 @@ internal sealed class ReplyTextBuilder(IncrementalDecoder decoder, IReadOnlyList
 
         var text = _text.ToString(from, _text.Length - from);
         var best = -1;
+        string? matched = null;
         foreach (var stop in stopSequences)
         {
             var i = stop.Length == 0 ? -1 : text.IndexOf(stop, StringComparison.Ordinal);
             if (i >= 0 && (best < 0 || i < best))
             {
                 best = i;
+                matched = stop;
             }
         }
 
@@ -96,6 +101,7 @@ internal sealed class ReplyTextBuilder(IncrementalDecoder decoder, IReadOnlyList
 
         _text.Length = Math.Max(from + best, _emitted);
         Stopped = true;
+        StopSequence = matched;
         return true;
     }
 

@@ -10,7 +10,10 @@ namespace Compose.Onnx.Runtime;
 /// Drives the decoder graph for one batch of sequences: prefills each distinct prompt once (left-padded),
 /// copies its cache to every sequence that shares it, then decodes one token per step for all live
 /// sequences. The cache is whatever the previous step returned (it grows by one position per step);
-/// finished sequences leave the batch. Runs on one thread at a time.
+/// finished sequences leave the batch. With a <see cref="PrefixCache"/>, a finished sequence's cache is kept
+/// and a later prompt runs only what follows the longest prefix it shares with a kept one, the kept keys and
+/// values as past (both cache layouts take past and several new tokens in one run; should a decoder refuse it,
+/// the runner turns the prefix cache off and prefills in full). Runs on one thread at a time.
 /// </summary>
 internal sealed class DecoderRunner
 {
@@ -25,10 +28,12 @@ internal sealed class DecoderRunner
     private readonly HashSet<int> _eos;
     private readonly RunOptions _runOptions = new();
     private readonly int _padId;
+    private PrefixCache? _prefixCache;
     private float[] _logitScratch = [];
 
-    public DecoderRunner(InferenceSession session, GenAiConfig config, DecoderInterface io, RunStatistics stats, string file)
+    public DecoderRunner(InferenceSession session, GenAiConfig config, DecoderInterface io, RunStatistics stats, string file, PrefixCache? prefixCache = null)
     {
+        _prefixCache = prefixCache;
         _session = session;
         _config = config;
         _io = io;
@@ -62,11 +67,10 @@ internal sealed class DecoderRunner
     public void Run(IReadOnlyList<SequenceState> batch, int maxBatch = int.MaxValue, Func<int, IReadOnlyList<SequenceState>>? join = null)
     {
         var all = new List<SequenceState>(batch);
-        IDisposable? owner = null;
         var start = Stopwatch.GetTimestamp();
         try
         {
-            owner = Generate(batch, all, maxBatch, join);
+            Generate(batch, all, maxBatch, join);
         }
         catch (OnnxRuntimeException e)
         {
@@ -86,194 +90,349 @@ internal sealed class DecoderRunner
         }
         finally
         {
-            owner?.Dispose();
             _stats.AddBatchTime(Stopwatch.GetTimestamp() - start);
         }
     }
 
-    private IDisposable? Generate(IReadOnlyList<SequenceState> batch, List<SequenceState> all, int maxBatch, Func<int, IReadOnlyList<SequenceState>>? join)
+    private void Generate(IReadOnlyList<SequenceState> batch, List<SequenceState> all, int maxBatch, Func<int, IReadOnlyList<SequenceState>>? join)
     {
-        var (outputs, total, live, liveRows) = Prefill(batch);
-        IDisposable owner = outputs;
-        var cache = Presents(outputs);
-        var cacheRows = liveRows.Count == 0 ? 0 : liveRows.Max() + 1;
-        while (true)
+        var run = new RunningBatch();
+        try
         {
-            if (join is not null && live.Count < maxBatch && join(maxBatch - live.Count) is { Count: > 0 } more)
+            Prefill(run, batch);
+            while (true)
             {
-                all.AddRange(more);
-                if (live.Count != cacheRows || !IsIdentity(liveRows))
+                if (join is not null && run.Live.Count < maxBatch && join(maxBatch - run.Live.Count) is { Count: > 0 } more)
                 {
-                    var selected = SelectRows(cache, liveRows);
-                    owner.Dispose();
-                    owner = selected;
-                    cache = (OrtValue[])selected.Values.Clone();
+                    all.AddRange(more);
+                    Prefill(run, more);
                 }
 
-                var (joinOutputs, joinTotal, joinLive, joinRows) = Prefill(more);
-                var merged = Merge(cache, live, total, Presents(joinOutputs), joinLive, joinRows, joinTotal);
-                owner.Dispose();
-                joinOutputs.Dispose();
-                owner = merged;
-                cache = (OrtValue[])merged.Values.Clone();
-                total = Math.Max(total, joinTotal);
-                live.AddRange(joinLive);
-                liveRows = [.. Enumerable.Range(0, live.Count)];
-                cacheRows = live.Count;
-            }
+                if (run.Live.Count == 0)
+                {
+                    break;
+                }
 
-            if (live.Count == 0)
-            {
-                break;
-            }
+                Compact(run);
+                var live = run.Live;
+                var a = live.Count;
+                var total = ++run.Total;
+                IDisposableReadOnlyCollection<OrtValue> outputs;
+                using (var ids = Allocate(_io.IdsType, a, 1))
+                using (var mask = _io.HasAttentionMask ? Allocate(_io.MaskType!.Value, a, total) : null)
+                using (var pos = _io.HasPositionIds ? Allocate(_io.PositionType!.Value, a, 1) : null)
+                {
+                    for (var r = 0; r < a; r++)
+                    {
+                        var s = live[r];
+                        Write(ids, _io.IdsType, r, s.LastToken);
+                        if (pos is not null)
+                        {
+                            Write(pos, _io.PositionType!.Value, r, total - 1 - s.Pad);
+                        }
+                    }
 
-            if (live.Count != cacheRows || !IsIdentity(liveRows))
-            {
-                var selected = SelectRows(cache, liveRows);
-                owner.Dispose();
-                owner = selected;
-                cache = (OrtValue[])selected.Values.Clone();
-            }
+                    if (mask is not null)
+                    {
+                        FillMask(mask, live, total);
+                    }
 
-            var a = live.Count;
-            total++;
-            using (var ids = Allocate(_io.IdsType, a, 1))
-            using (var mask = _io.HasAttentionMask ? Allocate(_io.MaskType!.Value, a, total) : null)
-            using (var pos = _io.HasPositionIds ? Allocate(_io.PositionType!.Value, a, 1) : null)
-            {
+                    outputs = RunSession(ids, mask, pos, run.Cache);
+                }
+
+                run.Owner?.Dispose();
+                run.Owner = outputs;
+                for (var i = 0; i < run.Cache.Length; i++)
+                {
+                    run.Cache[i] = outputs[i + 1];
+                }
+
+                run.CacheRows = a;
+                var next = new List<SequenceState>(a);
+                run.LiveRows.Clear();
+                var shape = LogitsShape(outputs[0]);
                 for (var r = 0; r < a; r++)
                 {
                     var s = live[r];
-                    Write(ids, _io.IdsType, r, s.LastToken);
-                    if (pos is not null)
+                    var logits = LogitsRow(outputs[0], shape, r);
+                    if (Accept(s, s.Sampler.Next(logits, out var lp), lp, total))
                     {
-                        Write(pos, _io.PositionType!.Value, r, total - 1 - s.Pad);
+                        next.Add(s);
+                        run.LiveRows.Add(r);
+                    }
+                    else
+                    {
+                        Retain(s, run.Cache, r, total);
                     }
                 }
 
-                if (mask is not null)
-                {
-                    FillMask(mask, live, total);
-                }
-
-                outputs = RunSession(ids, mask, pos, cache);
+                run.Live = next;
             }
+        }
+        finally
+        {
+            run.Owner?.Dispose();
+        }
+    }
 
-            owner.Dispose();
-            owner = outputs;
-            for (var i = 0; i < cache.Length; i++)
-            {
-                cache[i] = outputs[i + 1];
-            }
+    /// <summary>Makes the running cache hold exactly the live rows, in order (drops finished rows, fans out shared prefills).</summary>
+    private void Compact(RunningBatch run)
+    {
+        if (run.Live.Count != run.CacheRows || !IsIdentity(run.LiveRows))
+        {
+            var selected = SelectRows(run.Cache, run.LiveRows);
+            run.Owner?.Dispose();
+            run.Owner = selected;
+            run.Cache = (OrtValue[])selected.Values.Clone();
+            run.CacheRows = run.LiveRows.Count;
+            run.LiveRows = [.. Enumerable.Range(0, run.CacheRows)];
+        }
+    }
 
-            cacheRows = a;
-            var next = new List<SequenceState>(a);
-            liveRows.Clear();
-            var shape = LogitsShape(outputs[0]);
-            for (var r = 0; r < a; r++)
-            {
-                var s = live[r];
-                var logits = LogitsRow(outputs[0], shape, r);
-                if (Accept(s, s.Sampler.Next(logits, out var lp), lp, total))
-                {
-                    next.Add(s);
-                    liveRows.Add(r);
-                }
-            }
-
-            live = next;
+    /// <summary>Takes a prefilled part into the running batch (becomes it when nothing runs; merged otherwise). Owns <paramref name="part"/>'s outputs.</summary>
+    private void Absorb(RunningBatch run, PrefillPart part)
+    {
+        if (part.Live.Count == 0)
+        {
+            part.Outputs.Dispose();
+            return;
         }
 
-        return owner;
+        if (run.Owner is null || run.Live.Count == 0)
+        {
+            run.Owner?.Dispose();
+            run.Owner = part.Outputs;
+            run.Cache = Presents(part.Outputs);
+            run.Total = part.Length;
+            run.Live = part.Live;
+            run.LiveRows = part.Rows;
+            run.CacheRows = part.RowCount;
+            return;
+        }
+
+        OwnedValues merged;
+        try
+        {
+            Compact(run);
+            merged = Merge(run.Cache, run.Live, run.Total, Presents(part.Outputs), part.Live, part.Rows, part.Length);
+        }
+        finally
+        {
+            part.Outputs.Dispose();
+        }
+
+        run.Owner.Dispose();
+        run.Owner = merged;
+        run.Cache = (OrtValue[])merged.Values.Clone();
+        run.Total = Math.Max(run.Total, part.Length);
+        run.Live.AddRange(part.Live);
+        run.CacheRows = run.Live.Count;
+        run.LiveRows = [.. Enumerable.Range(0, run.CacheRows)];
     }
 
     /// <summary>
-    /// Runs the prompts of <paramref name="batch"/> (each distinct prompt once, left-padded to the longest) and samples
-    /// every sequence's first token. Returns the outputs (logits and cache), the padded length, the sequences still
-    /// going and, for each, its row in the returned cache.
+    /// Prefills <paramref name="batch"/> into the running batch: each distinct prompt once. With the prefix cache, each
+    /// distinct prompt looks up its longest cached prefix and only the rest (at least its last token) is run, with the
+    /// cached keys and values as past; prompts are run in parts of similar remaining length (a part pads its rows to
+    /// its longest remainder by running a little more of the shorter rows' prompts, never by leaving a gap), and the
+    /// prompts that found nothing are run together, left-padded, as without the cache. Every part's first tokens are
+    /// sampled and its rows merged into the running batch.
     /// </summary>
-    private (IDisposableReadOnlyCollection<OrtValue> Outputs, int Length, List<SequenceState> Live, List<int> Rows) Prefill(IReadOnlyList<SequenceState> batch)
+    private void Prefill(RunningBatch run, IReadOnlyList<SequenceState> batch)
     {
-        var prompts = new List<IReadOnlyList<int>>();
-        var group = new int[batch.Count];
-        for (var i = 0; i < batch.Count; i++)
+        var groups = new List<PromptGroup>();
+        foreach (var s in batch)
         {
-            var p = batch[i].Request.PromptIds;
-            var g = prompts.FindIndex(q => q.Count == p.Count && q.SequenceEqual(p));
-            if (g < 0)
+            var p = s.Request.PromptIds;
+            var g = groups.Find(q => q.Prompt.Count == p.Count && q.Prompt.SequenceEqual(p));
+            if (g is null)
             {
-                g = prompts.Count;
-                prompts.Add(p);
+                g = new PromptGroup(p);
+                groups.Add(g);
             }
 
-            group[i] = g;
+            g.Sequences.Add(s);
         }
 
-        var u = prompts.Count;
-        var length = prompts.Max(p => p.Count);
-        var pads = prompts.Select(p => length - p.Count).ToArray();
-        for (var i = 0; i < batch.Count; i++)
+        _stats.AddBatch(groups.Count);
+        if (_prefixCache is not null)
         {
-            batch[i].Pad = pads[group[i]];
+            foreach (var g in groups)
+            {
+                (g.Entry, g.Reuse) = _prefixCache.Find(g.Prompt);
+            }
         }
 
-        IDisposableReadOnlyCollection<OrtValue> outputs;
-        using (var ids = Allocate(_io.IdsType, u, length))
-        using (var mask = _io.HasAttentionMask ? Allocate(_io.MaskType!.Value, u, length) : null)
-        using (var pos = _io.HasPositionIds ? Allocate(_io.PositionType!.Value, u, length) : null)
+        foreach (var part in Parts(groups))
         {
-            for (var r = 0; r < u; r++)
+            Absorb(run, RunPart(part));
+        }
+    }
+
+    /// <summary>
+    /// Splits prompt groups into the parts run together: those without a cached prefix in one part (left-padded as
+    /// always), those with one by remaining length, each part's longest remainder at most twice its shortest plus 16.
+    /// </summary>
+    private static IEnumerable<List<PromptGroup>> Parts(List<PromptGroup> groups)
+    {
+        var cold = groups.Where(g => g.Reuse == 0).ToList();
+        if (cold.Count > 0)
+        {
+            yield return cold;
+        }
+
+        List<PromptGroup>? part = null;
+        var shortest = 0;
+        foreach (var g in groups.Where(g => g.Reuse > 0).OrderBy(g => g.Remaining))
+        {
+            if (part is null || g.Remaining > (2 * shortest) + 16)
+            {
+                if (part is not null)
+                {
+                    yield return part;
+                }
+
+                part = [];
+                shortest = g.Remaining;
+            }
+
+            part.Add(g);
+        }
+
+        if (part is not null)
+        {
+            yield return part;
+        }
+    }
+
+    /// <summary>
+    /// Runs one part of a prefill: every row is right-aligned to the part's length (past + new tokens); a row's cached
+    /// prefix fills the end of the past, its remaining prompt tokens the new tokens, padding (masked) the left. Samples
+    /// every sequence's first token; finished ones are kept in the prefix cache.
+    /// </summary>
+    private PrefillPart RunPart(List<PromptGroup> part)
+    {
+        var u = part.Count;
+        var newLength = part.Max(g => g.Remaining);
+        var reuse = new int[u];
+        for (var r = 0; r < u; r++)
+        {
+            reuse[r] = part[r].Entry is null ? 0 : Math.Max(0, part[r].Prompt.Count - newLength);
+        }
+
+        var pastLength = reuse.Max();
+        var length = pastLength + newLength;
+        var pads = part.Select(g => length - g.Prompt.Count).ToArray();
+        try
+        {
+            var outputs = RunPrefill(part, reuse, pads, pastLength, newLength);
+            return Sample(part, outputs, pads, length);
+        }
+        catch (OnnxRuntimeException) when (pastLength > 0)
+        {
+            // A decoder that cannot take cached keys and values together with several new tokens (the graph is only
+            // meant for one token after a prompt): turn the prefix cache off for this model and prefill in full.
+            _prefixCache?.Clear();
+            _prefixCache = null;
+            foreach (var g in part)
+            {
+                (g.Entry, g.Reuse) = (null, 0);
+            }
+
+            return RunPart(part);
+        }
+    }
+
+    private IDisposableReadOnlyCollection<OrtValue> RunPrefill(List<PromptGroup> part, int[] reuse, int[] pads, int pastLength, int newLength)
+    {
+        var u = part.Count;
+        var length = pastLength + newLength;
+        long prefilled = 0;
+        using var ids = Allocate(_io.IdsType, u, newLength);
+        using var mask = _io.HasAttentionMask ? Allocate(_io.MaskType!.Value, u, length) : null;
+        using var pos = _io.HasPositionIds ? Allocate(_io.PositionType!.Value, u, newLength) : null;
+        for (var r = 0; r < u; r++)
+        {
+            var prompt = part[r].Prompt;
+            prefilled += prompt.Count - reuse[r];
+            for (var c = 0; c < newLength; c++)
+            {
+                var t = pastLength + c; // index in the padded sequence
+                var real = t >= pads[r];
+                var at = (r * newLength) + c;
+                Write(ids, _io.IdsType, at, real ? prompt[t - pads[r]] : _padId);
+                if (pos is not null)
+                {
+                    Write(pos, _io.PositionType!.Value, at, real ? t - pads[r] : 0);
+                }
+            }
+
+            if (mask is not null)
             {
                 for (var t = 0; t < length; t++)
                 {
-                    var real = t >= pads[r];
-                    var at = (r * length) + t;
-                    Write(ids, _io.IdsType, at, real ? prompts[r][t - pads[r]] : _padId);
-                    if (mask is not null)
-                    {
-                        Write(mask, _io.MaskType!.Value, at, real ? 1 : 0);
-                    }
-
-                    if (pos is not null)
-                    {
-                        Write(pos, _io.PositionType!.Value, at, real ? t - pads[r] : 0);
-                    }
-                }
-            }
-
-            var empty = new OrtValue[_io.PastNames.Length];
-            try
-            {
-                for (var i = 0; i < empty.Length; i++)
-                {
-                    empty[i] = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, _io.CacheType, CacheShape(u, 0));
-                }
-
-                outputs = RunSession(ids, mask, pos, empty);
-            }
-            finally
-            {
-                foreach (var e in empty)
-                {
-                    e?.Dispose();
+                    Write(mask, _io.MaskType!.Value, (r * length) + t, t >= pads[r] ? 1 : 0);
                 }
             }
         }
 
-        _stats.AddBatch(u);
-        var live = new List<SequenceState>(batch.Count);
-        var rows = new List<int>(batch.Count);
+        var past = new OrtValue[_io.PastNames.Length];
+        try
+        {
+            for (var i = 0; i < past.Length; i++)
+            {
+                past[i] = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, _io.CacheType, CacheShape(u, pastLength));
+                if (pastLength > 0)
+                {
+                    var dst = past[i].GetTensorMutableRawData();
+                    dst.Clear();
+                    for (var r = 0; r < u; r++)
+                    {
+                        if (reuse[r] > 0)
+                        {
+                            CopyFromEntry(part[r].Entry!, i, reuse[r], dst, u, r, pastLength);
+                        }
+                    }
+                }
+            }
+
+            var outputs = RunSession(ids, mask, pos, past);
+            _stats.AddPrefill(prefilled, reuse.Sum(x => (long)x));
+            return outputs;
+        }
+        finally
+        {
+            foreach (var p in past)
+            {
+                p?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Samples the first token of every sequence of a prefilled part; the live ones and their rows go on.</summary>
+    private PrefillPart Sample(List<PromptGroup> part, IDisposableReadOnlyCollection<OrtValue> outputs, int[] pads, int length)
+    {
+        var live = new List<SequenceState>();
+        var rows = new List<int>();
         try
         {
             var shape = LogitsShape(outputs[0]);
-            for (var i = 0; i < batch.Count; i++)
+            OrtValue[]? cache = null;
+            for (var r = 0; r < part.Count; r++)
             {
-                var s = batch[i];
-                var logits = LogitsRow(outputs[0], shape, group[i]);
-                if (Accept(s, s.Sampler.Next(logits, out var lp), lp, length))
+                foreach (var s in part[r].Sequences)
                 {
-                    live.Add(s);
-                    rows.Add(group[i]);
+                    s.Pad = pads[r];
+                    var logits = LogitsRow(outputs[0], shape, r);
+                    if (Accept(s, s.Sampler.Next(logits, out var lp), lp, length))
+                    {
+                        live.Add(s);
+                        rows.Add(r);
+                    }
+                    else
+                    {
+                        Retain(s, cache ??= Presents(outputs), r, length);
+                    }
                 }
             }
         }
@@ -283,7 +442,84 @@ internal sealed class DecoderRunner
             throw;
         }
 
-        return (outputs, length, live, rows);
+        return new PrefillPart(outputs, length, part.Count, live, rows);
+    }
+
+    /// <summary>
+    /// Keeps the cache of a sequence that finished normally in the prefix cache: its prompt and the generated tokens
+    /// that were run (all but the last one sampled), row <paramref name="row"/> of <paramref name="cache"/>, positions
+    /// from its padding to <paramref name="length"/>.
+    /// </summary>
+    private void Retain(SequenceState s, OrtValue[] cache, int row, int length)
+    {
+        if (_prefixCache is null || !s.Completion.Task.IsCompletedSuccessfully)
+        {
+            return;
+        }
+
+        var count = length - s.Pad;
+        var prompt = s.Request.PromptIds;
+        if (count <= 0 || count > prompt.Count + s.Tokens.Count)
+        {
+            return;
+        }
+
+        var ids = new int[count];
+        for (var i = 0; i < count; i++)
+        {
+            ids[i] = i < prompt.Count ? prompt[i] : s.Tokens[i - prompt.Count];
+        }
+
+        var elem = _io.CacheType == TensorElementType.Float16 ? 2 : 4;
+        var halves = _io.Layout == KvCacheLayout.Combined ? 2 : 1;
+        var block = _io.HeadSize * elem;
+        var perTensor = (long)halves * _io.KeyValueHeads * count * block;
+        if (_prefixCache.Covers(ids, count, (perTensor * cache.Length) + ((long)count * sizeof(int))))
+        {
+            return;
+        }
+
+        var tensors = new byte[cache.Length][];
+        for (var i = 0; i < cache.Length; i++)
+        {
+            var shape = cache[i].GetTensorTypeAndShape().Shape;
+            var combined = _io.Layout == KvCacheLayout.Combined;
+            var batch = (int)shape[combined ? 1 : 0];
+            var cacheLength = (int)shape[combined ? 3 : 2];
+            var src = cache[i].GetTensorMutableRawData();
+            var dst = new byte[perTensor];
+            for (var h = 0; h < halves; h++)
+            {
+                for (var head = 0; head < _io.KeyValueHeads; head++)
+                {
+                    var from = (((((h * batch) + row) * _io.KeyValueHeads) + head) * cacheLength * block) + ((cacheLength - count) * block);
+                    var to = ((h * _io.KeyValueHeads) + head) * count * block;
+                    src.Slice(from, count * block).CopyTo(dst.AsSpan(to, count * block));
+                }
+            }
+
+            tensors[i] = dst;
+        }
+
+        _prefixCache.Add(new PrefixEntry(ids, tensors));
+    }
+
+    /// <summary>Copies the first <paramref name="count"/> positions of an entry's tensor into the end of row <paramref name="row"/> of a past tensor.</summary>
+    private void CopyFromEntry(PrefixEntry entry, int tensor, int count, Span<byte> dst, int rows, int row, int pastLength)
+    {
+        var elem = _io.CacheType == TensorElementType.Float16 ? 2 : 4;
+        var halves = _io.Layout == KvCacheLayout.Combined ? 2 : 1;
+        var block = _io.HeadSize * elem;
+        var src = entry.Tensors[tensor];
+        for (var h = 0; h < halves; h++)
+        {
+            for (var head = 0; head < _io.KeyValueHeads; head++)
+            {
+                var from = ((h * _io.KeyValueHeads) + head) * entry.Length * block;
+                var to = (((((h * rows) + row) * _io.KeyValueHeads) + head) * pastLength * block) + ((pastLength - count) * block);
+                src.AsSpan(from, count * block).CopyTo(dst.Slice(to, count * block));
+            }
+        }
     }
 
     private OrtValue[] Presents(IDisposableReadOnlyCollection<OrtValue> outputs)
@@ -564,6 +800,30 @@ internal sealed class DecoderRunner
             }
         }
     }
+
+    /// <summary>The batch being decoded: its cache (and what owns it), padded length, live sequences and their cache rows.</summary>
+    private sealed class RunningBatch
+    {
+        public IDisposable? Owner { get; set; }
+        public OrtValue[] Cache { get; set; } = [];
+        public int CacheRows { get; set; }
+        public int Total { get; set; }
+        public List<SequenceState> Live { get; set; } = [];
+        public List<int> LiveRows { get; set; } = [];
+    }
+
+    /// <summary>A distinct prompt of a prefill, the sequences that share it, and the cached prefix it found.</summary>
+    private sealed class PromptGroup(IReadOnlyList<int> prompt)
+    {
+        public IReadOnlyList<int> Prompt { get; } = prompt;
+        public List<SequenceState> Sequences { get; } = [];
+        public PrefixEntry? Entry { get; set; }
+        public int Reuse { get; set; }
+        public int Remaining => Prompt.Count - Reuse;
+    }
+
+    /// <summary>One prefill session run's outputs and the sequences still going, with their rows in it.</summary>
+    private sealed record PrefillPart(IDisposableReadOnlyCollection<OrtValue> Outputs, int Length, int RowCount, List<SequenceState> Live, List<int> Rows);
 
     /// <summary>OrtValues the runner allocated itself (selected cache rows).</summary>
     private sealed class OwnedValues(OrtValue[] values) : IDisposable
