@@ -239,7 +239,7 @@ public sealed partial class StepSearchTests
         // "yes" at log-probability ln 0.8 gives 0.8; "no" at ln 0.7 gives 1 - 0.7.
         Assert.Equal(0.8, steps[0].Paths[0].Reward, 12);
         Assert.Equal(0.3, steps[0].Paths[1].Reward, 12);
-        Assert.All(judge.Prompts, p => Assert.Contains("Is step 1 correct? Answer with one word: yes or no.", p, StringComparison.Ordinal));
+        Assert.All(judge.Prompts, p => Assert.Contains("Judge its last step only: is it correct? Answer with one word: yes or no.\n\nStep 1: ", p, StringComparison.Ordinal));
         Assert.All(judge.MaxTokens, m => Assert.Equal(Reward.YesNoTokens, m));
     }
 
