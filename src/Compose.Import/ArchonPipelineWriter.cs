@@ -9,8 +9,8 @@ internal static class ArchonPipelineWriter
     public static string Write(ArchonPlan plan, string name, string source)
     {
         var y = new StringBuilder();
+        y.Append("# Imported by `compose import archon` from the Archon architecture ").Append(source.ReplaceLineEndings(" ")).Append('\n');
         y.Append(Yaml.Comment(
-            $"Imported from the Archon architecture {source} by `compose import archon`.\n" +
             "Each Archon layer becomes a layer here (docs/archon.md has the mapping and the calls each component makes): " +
             "generator -> generate, critic -> critique (mode: all, one call for all candidates), ranker -> rank (listwise; PairRM -> pairwise), " +
             "fuser -> fuse, verifier -> verify (reasoning: true, two calls per candidate), unit_test_generator + unit_test_evaluator -> unit_tests.\n" +
