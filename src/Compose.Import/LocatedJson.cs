@@ -94,30 +94,9 @@ internal static class LocatedJson
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
-            {
-                var properties = ImmutableArray.CreateBuilder<JsonProperty>();
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
-                {
-                    var keyLocation = lines.At(reader.TokenStartIndex);
-                    var key = reader.GetString()!;
-                    reader.Read();
-                    properties.Add(new JsonProperty(key, keyLocation, ReadValue(ref reader, lines)));
-                }
-
-                return new JsonValue(JsonValueKind.Object, location) { Properties = properties.ToImmutable() };
-            }
-
+                return ReadObject(ref reader, lines, location);
             case JsonTokenType.StartArray:
-            {
-                var items = ImmutableArray.CreateBuilder<JsonValue>();
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                {
-                    items.Add(ReadValue(ref reader, lines));
-                }
-
-                return new JsonValue(JsonValueKind.Array, location) { Items = items.ToImmutable() };
-            }
-
+                return ReadArray(ref reader, lines, location);
             case JsonTokenType.String:
                 return new JsonValue(JsonValueKind.String, location) { Text = reader.GetString() };
             case JsonTokenType.Number:
@@ -130,6 +109,31 @@ internal static class LocatedJson
             default:
                 return new JsonValue(JsonValueKind.Null, location);
         }
+    }
+
+    private static JsonValue ReadObject(ref Utf8JsonReader reader, Lines lines, SourceLocation location)
+    {
+        var properties = ImmutableArray.CreateBuilder<JsonProperty>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var keyLocation = lines.At(reader.TokenStartIndex);
+            var key = reader.GetString()!;
+            reader.Read();
+            properties.Add(new JsonProperty(key, keyLocation, ReadValue(ref reader, lines)));
+        }
+
+        return new JsonValue(JsonValueKind.Object, location) { Properties = properties.ToImmutable() };
+    }
+
+    private static JsonValue ReadArray(ref Utf8JsonReader reader, Lines lines, SourceLocation location)
+    {
+        var items = ImmutableArray.CreateBuilder<JsonValue>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            items.Add(ReadValue(ref reader, lines));
+        }
+
+        return new JsonValue(JsonValueKind.Array, location) { Items = items.ToImmutable() };
     }
 
     /// <summary>Turns byte offsets into 1-based lines and character columns.</summary>
