@@ -127,7 +127,7 @@ public sealed class PromptSandboxTests
     public void Every_built_in_template_parses()
     {
         var templates = Compose.Techniques.TechniqueCatalog.BuiltIn.All.SelectMany(d => d.Templates).Distinct().ToList();
-        Assert.Equal(10, templates.Count); // refine shares critique's and verify's
+        Assert.Equal(12, templates.Count); // refine shares critique's and verify's; critique_all and verify_reasoning are Archon's critic and verifier
         foreach (var template in templates)
         {
             Assert.Equal(template.Name, template.Default.Name);
