@@ -43,6 +43,7 @@ internal sealed class ArchonPlanner(List<Diagnostic> diagnostics)
     private int _pipeline;
     private int _candidates;
     private Critiques _critiques = Critiques.None;
+    private int _critiqueCount;
     private ArchonComponent? _tests;
     private int _testsLayer;
     private bool _testsBeforeGeneration;
@@ -126,6 +127,7 @@ internal sealed class ArchonPlanner(List<Diagnostic> diagnostics)
                 _archon += c.Samples;
                 _pipeline += 1;
                 _critiques = Critiques.Fresh;
+                _critiqueCount = _candidates;
                 break;
             case Ranker:
                 PlanRanker(layer, c);
@@ -135,6 +137,11 @@ internal sealed class ArchonPlanner(List<Diagnostic> diagnostics)
                 break;
             case Verifier:
                 Judge(c, "verifier");
+                if (_critiques == Critiques.Stale && _critiqueCount != _candidates)
+                {
+                    Warning(c.Location, $"Archon still carries {_critiqueCount} critiques of the candidates before the last fuser; its verifier asserts one per candidate ({_candidates}) and stops here; the pipeline's verify does not use critiques", "add a critic right before this layer");
+                }
+
                 Add(layer, $"Archon layer {layer.Number}: a verifier ({c.Model}): per candidate, one call for reasoning and one for the verdict ({2 * _candidates} calls); candidates judged incorrect are dropped, all kept when none passes", Technique("verify", c, ("reasoning", "true")));
                 _archon += 2 * _candidates * c.Samples;
                 _pipeline += 2 * _candidates;
@@ -237,6 +244,7 @@ internal sealed class ArchonPlanner(List<Diagnostic> diagnostics)
         }
 
         _candidates = Math.Min(keep, _candidates);
+        _critiqueCount = Math.Min(keep, _critiqueCount);
     }
 
     private void PlanFusers(ArchonLayer layer)
@@ -328,7 +336,10 @@ internal sealed class ArchonPlanner(List<Diagnostic> diagnostics)
     {
         if (_critiques == Critiques.Stale)
         {
-            Warning(c.Location, $"Archon still carries the critiques of the candidates before the last fuser and shows them to this {c.Type} in layer {layer.Number} (they belong to other answers; Archon fails when their number differs); Compose drops critiques when candidates are rewritten, so the pipeline's {ArchonReader.ComposeKey(c.Type)} sees none", "add a critic right before this layer to critique the fused candidates");
+            var fails = _critiqueCount == _candidates ? "" : c.Type == Fuser
+                ? $"; with {_critiqueCount} critiques for {_candidates} candidates Archon's fuser stops on its assertion here"
+                : _critiqueCount < _candidates ? $"; with {_critiqueCount} critiques for {_candidates} candidates Archon's ranker stops with an IndexError here" : "";
+            Warning(c.Location, $"Archon still carries the critiques of the candidates before the last fuser and shows them to this {c.Type} in layer {layer.Number} (they belong to other answers{fails}); Compose drops critiques when candidates are rewritten, so the pipeline's {ArchonReader.ComposeKey(c.Type)} sees none", "add a critic right before this layer to critique the fused candidates");
         }
     }
 

@@ -21,7 +21,7 @@ internal static class ImportCommand
     private static Command Archon(CliConsole console)
     {
         var inputs = new Argument<string[]>("inputs") { Description = "Archon JSON files, or folders searched recursively for *.json.", Arity = ArgumentArity.OneOrMore };
-        var output = new Option<string>("--out", "-o") { Description = "Folder for the pipeline files (default: the current folder); a folder's subfolders are mirrored.", DefaultValueFactory = _ => "." };
+        var output = new Option<string>("--out", "-o") { Description = "Folder for the pipeline files; a folder's subfolders are mirrored under it.", DefaultValueFactory = _ => "." };
         var force = new Option<bool>("--force") { Description = "Replace pipeline files that already exist (without it they are left alone and the import fails)." };
         var command = new Command("archon", "Import Archon architectures (JSON) as Compose pipelines: one .yaml per file, every problem located in the JSON.") { inputs, output, force };
         command.SetAction(async (parse, ct) =>

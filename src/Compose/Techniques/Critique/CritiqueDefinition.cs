@@ -69,5 +69,7 @@ public sealed class CritiqueDefinition : TechniqueDefinition<CritiqueSpec>
     public override long CandidatesShownPerCall(CritiqueSpec spec, long candidatesIn) =>
         spec.Mode == CritiqueMode.All ? candidatesIn : Math.Min(1, candidatesIn);
 
+    public override IEnumerable<string> TemplatesUsed(CritiqueSpec spec) => [spec.Mode == CritiqueMode.All ? "critique_all" : "critique"];
+
     public override ITechnique Create(CritiqueSpec spec) => new Critique(spec);
 }

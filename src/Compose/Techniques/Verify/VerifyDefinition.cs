@@ -101,5 +101,8 @@ public sealed class VerifyDefinition : TechniqueDefinition<VerifySpec>
 
     public override long CandidatesShownPerCall(VerifySpec spec, long candidatesIn) => Math.Min(1, candidatesIn);
 
+    public override IEnumerable<string> TemplatesUsed(VerifySpec spec) =>
+        spec.Model is null && spec.Check is not null ? [] : spec.Reasoning ? ["verify", "verify_reasoning"] : ["verify"];
+
     public override ITechnique Create(VerifySpec spec) => new Verify(spec);
 }
