@@ -22,6 +22,7 @@ public static class ComposeApp
             SearchCommand.Create(console),
             TechniquesCommand.Create(console),
             SchemaCommand.Create(console),
+            ImportCommand.Create(console),
         };
         foreach (var option in FileBoundsOptions.Create())
         {

@@ -37,11 +37,12 @@ internal static class ContextCheck
                     continue; // the template problems are reported on their own
                 }
 
+                var used = definition.TemplatesUsedOf(node.Spec).ToHashSet(StringComparer.Ordinal);
                 var shown = definition.ShownPerCallOf(node.Spec, node.MaxCandidatesIn) * (earlierAnswer + (critiqued ? earlierAnswer : 0));
                 foreach (var model in models)
                 {
                     var limit = limits[model]!;
-                    var (name, least) = templates.Select(t => (t.Key, Tokens: Least(t.Value, limit))).Where(t => t.Tokens is not null)
+                    var (name, least) = templates.Where(t => used.Contains(t.Key)).Select(t => (t.Key, Tokens: Least(t.Value, limit))).Where(t => t.Tokens is not null)
                         .OrderByDescending(t => t.Tokens).FirstOrDefault();
                     if (least is not { } tokens)
                     {

@@ -23,6 +23,8 @@ internal interface ITechniqueRules : ITechniqueSyntax
     IEnumerable<Diagnostic> CheckOf(TechniqueSpec spec, CompositionInput input);
 
     long ShownPerCallOf(TechniqueSpec spec, long candidatesIn);
+
+    IEnumerable<string> TemplatesUsedOf(TechniqueSpec spec);
 }
 
 /// <summary>What a technique does to the candidates it passes on.</summary>

@@ -130,7 +130,7 @@ public sealed class PipelineReaderTests
         var result = PipelineReader.Read("compose: 1\nname: x\nlayers:\n  - critique: { zzzzzz: 1 }\n", "x.yaml");
 
         var diagnostic = Assert.Single(result.Diagnostics);
-        Assert.Equal("valid keys: id, temperature, max_tokens, prompt, prompts, model", diagnostic.Hint);
+        Assert.Equal("valid keys: id, temperature, max_tokens, prompt, prompts, model, mode", diagnostic.Hint);
     }
 
     [Theory]

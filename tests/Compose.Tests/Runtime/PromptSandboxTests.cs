@@ -127,7 +127,7 @@ public sealed class PromptSandboxTests
     public void Every_built_in_template_parses()
     {
         var templates = Compose.Techniques.TechniqueCatalog.BuiltIn.All.SelectMany(d => d.Templates).Distinct().ToList();
-        Assert.Equal(13, templates.Count); // refine shares critique's and verify's; the searches share step and the reward templates
+        Assert.Equal(15, templates.Count); // refine shares critique's and verify's; the searches share step and the reward templates; critique_all and verify_reasoning are Archon's critic and verifier
         foreach (var template in templates)
         {
             Assert.Equal(template.Name, template.Default.Name);

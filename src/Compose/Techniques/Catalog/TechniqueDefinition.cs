@@ -76,6 +76,12 @@ public abstract class TechniqueDefinition<TSpec> : TechniqueDefinition, ITechniq
     /// <summary>How many input candidates one of its calls shows a model (for the context check); 0 when none.</summary>
     public virtual long CandidatesShownPerCall(TSpec spec, long candidatesIn) => 0;
 
+    /// <summary>
+    /// The names of the templates a node with these options renders (default: all of <see cref="TechniqueDefinition.Templates"/>); the
+    /// context check measures only these against a model's context.
+    /// </summary>
+    public virtual IEnumerable<string> TemplatesUsed(TSpec spec) => Templates.Select(t => t.Name);
+
     /// <summary>The runnable technique for one node; it holds only its options, per-question state lives in the context.</summary>
     public abstract ITechnique Create(TSpec spec);
 
@@ -93,6 +99,8 @@ public abstract class TechniqueDefinition<TSpec> : TechniqueDefinition, ITechniq
     IEnumerable<Diagnostic> ITechniqueRules.CheckOf(TechniqueSpec spec, CompositionInput input) => Check((TSpec)spec, input);
 
     long ITechniqueRules.ShownPerCallOf(TechniqueSpec spec, long candidatesIn) => CandidatesShownPerCall((TSpec)spec, candidatesIn);
+
+    IEnumerable<string> ITechniqueRules.TemplatesUsedOf(TechniqueSpec spec) => TemplatesUsed((TSpec)spec);
 
     ITechnique ITechniqueFactory.CreateFor(TechniqueSpec spec) => Create((TSpec)spec);
 }

@@ -18,7 +18,15 @@ internal sealed class CandidateJudge(CheckSpec? check)
     /// template shows; <paramref name="sample"/> is the call's sample index (its seed derives from it).
     /// </summary>
     public async Task<bool> PassesAsync(
-        TechniqueContext context, string model, Candidate candidate, int position, int sample, CancellationToken cancellationToken)
+        TechniqueContext context, string model, Candidate candidate, int position, int sample, CancellationToken cancellationToken) =>
+        await PassesAsync(context, model, candidate, position, sample, reasoning: false, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// As above; with <paramref name="reasoning"/> the model first writes its reasoning about the candidate (the
+    /// <c>verify_reasoning</c> template) and the verdict call shows it (<c>reasoning</c> in the <c>verify</c> template).
+    /// </summary>
+    public async Task<bool> PassesAsync(
+        TechniqueContext context, string model, Candidate candidate, int position, int sample, bool reasoning, CancellationToken cancellationToken)
     {
         if (_check is not null)
         {
@@ -27,6 +35,12 @@ internal sealed class CandidateJudge(CheckSpec? check)
 
         var data = context.NewPromptModel();
         data["candidate"] = CandidatePrompts.Candidate(candidate, position, withCritiques: false);
+        if (reasoning)
+        {
+            var why = await context.CallAsync(model, "verify_reasoning", sample, context.Render("verify_reasoning", data), cancellationToken).ConfigureAwait(false);
+            data["reasoning"] = why.Text;
+        }
+
         var reply = await context.CallAsync(model, "verify", sample, context.Render("verify", data), cancellationToken).ConfigureAwait(false);
         return ModelVerdict.Parse(reply.Text) ?? false;
     }

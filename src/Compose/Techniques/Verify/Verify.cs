@@ -20,7 +20,7 @@ public sealed class Verify(VerifySpec spec) : ITechnique
     public async Task<ImmutableArray<Candidate>> RunAsync(TechniqueContext context, CancellationToken cancellationToken)
     {
         var input = context.Input;
-        var verdicts = await Concurrent.All(input.Length, i => _judge.PassesAsync(context, context.Model, input[i], i + 1, i, cancellationToken)).ConfigureAwait(false);
+        var verdicts = await Concurrent.All(input.Length, i => _judge.PassesAsync(context, context.Model, input[i], i + 1, i, Spec.Reasoning, cancellationToken)).ConfigureAwait(false);
         var judged = input.Select((c, i) => c with { Verified = verdicts[i] }).ToImmutableArray();
         var passed = judged.Where(c => c.Verified == true).ToImmutableArray();
         if (!passed.IsEmpty)

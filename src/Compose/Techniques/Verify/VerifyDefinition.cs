@@ -11,6 +11,12 @@ namespace Compose.Techniques;
 public sealed record VerifySpec(ModelRef? Model, CheckSpec? Check, OnNonePass OnNone, SourceLocation Location) : TechniqueSpec(Location)
 {
     public override string Kind => "verify";
+
+    /// <summary>
+    /// True when the model first writes its reasoning about a candidate and then gives its verdict in a second call
+    /// that sees that reasoning (two calls per candidate, Archon's verifier); a model judge only.
+    /// </summary>
+    public bool Reasoning { get; init; }
 }
 
 /// <summary>What happens when a verify step passes no candidate.</summary>
@@ -42,9 +48,10 @@ public sealed class VerifyDefinition : TechniqueDefinition<VerifySpec>
         new("model", "The model that judges (or 'check')."),
         new("check", "A program check instead of a model: { regex: ... }, { number: true | N } or { has_answer: true }."),
         new("on_none", "When none passes: keep_all (default), keep_best or fail.") { Words = OnNoneWords },
+        new("reasoning", "true: the model first reasons about each candidate, then judges it seeing that reasoning (two calls per candidate; default false)."),
     ];
 
-    public override ImmutableArray<TechniqueTemplate> Templates { get; } = [Prompt];
+    public override ImmutableArray<TechniqueTemplate> Templates { get; } = [Prompt, TechniqueTemplate.BuiltIn("verify_reasoning")];
 
     public override VerifySpec Read(TechniqueReader reader)
     {
@@ -61,18 +68,41 @@ public sealed class VerifyDefinition : TechniqueDefinition<VerifySpec>
         }
 
         var onNone = reader.Word("on_none", OnNoneWords, [OnNonePass.KeepAll, OnNonePass.KeepBest, OnNonePass.Fail]) ?? OnNonePass.KeepAll;
-        return new VerifySpec(model, check, onNone, reader.Location);
+        var reasoning = reader.Bool("reasoning") ?? false;
+        if (reasoning && !reader.Has("model") && reader.Has("check"))
+        {
+            reader.Warning(DiagnosticCodes.UnusedOption, reader.KeyLocation("reasoning"), "'reasoning' has no effect with a 'check': a program judges, no model reasons", "remove 'reasoning', or judge with 'model: NAME'");
+            reasoning = false;
+        }
+
+        return new VerifySpec(model, check, onNone, reader.Location) { Reasoning = reasoning };
     }
 
     public override IEnumerable<ModelRef?> Models(VerifySpec spec) => spec.Model is not null || spec.Check is null ? [spec.Model] : [];
 
-    public override TechniqueBounds Bounds(VerifySpec spec, BoundsInput input) =>
-        new(spec.Model is null && spec.Check is not null
-            ? []
-            : [ModelCalls.Of(input.Model, input.Input.Count, Add(input.QuestionTokens, input.Input.CandidateTokens), input.MaxTokens)],
-            input.Input);
+    public override TechniqueBounds Bounds(VerifySpec spec, BoundsInput input)
+    {
+        if (spec.Model is null && spec.Check is not null)
+        {
+            return new([], input.Input);
+        }
+
+        var n = input.Input.Count;
+        var judge = ModelCalls.Of(input.Model, n, Add(input.QuestionTokens, input.Input.CandidateTokens), input.MaxTokens);
+        if (!spec.Reasoning)
+        {
+            return new([judge], input.Input);
+        }
+
+        // The verdict call also shows the reasoning, at most one reply long.
+        var verdict = ModelCalls.Of(input.Model, n, Add(Add(input.QuestionTokens, input.Input.CandidateTokens), input.MaxTokens), input.MaxTokens);
+        return new([new ModelCalls(input.Model, Add(judge.Calls, verdict.Calls), Add(judge.InputTokens, verdict.InputTokens), Add(judge.OutputTokens, verdict.OutputTokens))], input.Input);
+    }
 
     public override long CandidatesShownPerCall(VerifySpec spec, long candidatesIn) => Math.Min(1, candidatesIn);
+
+    public override IEnumerable<string> TemplatesUsed(VerifySpec spec) =>
+        spec.Model is null && spec.Check is not null ? [] : spec.Reasoning ? ["verify", "verify_reasoning"] : ["verify"];
 
     public override ITechnique Create(VerifySpec spec) => new Verify(spec);
 }
