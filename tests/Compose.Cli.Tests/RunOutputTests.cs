@@ -59,3 +59,35 @@ public sealed partial class RunOutputTests
     [GeneratedRegex(@"(?m)^(\S+:\d+:\d+: (?:error|warning) CMP\d+: .*)$")]
     private static partial Regex DiagnosticLine();
 }
+
+/// <summary><c>compose eval</c>'s summary names each kind of warning the items reported by its own code.</summary>
+public sealed class EvalWarningSummaryTests
+{
+    private static Compose.Evaluation.Running.ItemResult Item(string id, string[] warnings, string?[]? codes) => new()
+    {
+        Id = id,
+        Warnings = [.. warnings],
+        WarningCodes = codes is null ? null : [.. codes],
+    };
+
+    [Fact]
+    public void Each_code_gets_its_own_line_and_techniques_warnings_are_not_labelled_with_a_code()
+    {
+        var report = new Compose.Evaluation.Running.EvalReport("p", [
+            Item("1", ["the vote extract regex timed out"], ["CMP706"]),
+            Item("2", ["keyword_filter dropped every candidate", "the budget stopped the particle filter"], [null, "CMP708"]),
+            Item("3", ["keyword_filter dropped every candidate"], [null]),
+            Item("4", ["written before codes were kept"], null),
+            new() { Id = "5" },
+        ], 0);
+
+        var lines = Compose.Cli.Commands.EvalCommand.WarningSummary("p.yaml", report).ToList();
+
+        Assert.Equal(
+        [
+            "p.yaml: warning CMP706: 1 of 5 items reported it (warnings in the results file); item 1: the vote extract regex timed out",
+            "p.yaml: warning CMP708: 1 of 5 items reported it (warnings in the results file); item 2: the budget stopped the particle filter",
+            "p.yaml: 3 of 5 items reported a warning of a technique (warnings in the results file); item 2: keyword_filter dropped every candidate",
+        ], lines);
+    }
+}

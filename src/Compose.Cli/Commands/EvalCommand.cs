@@ -139,9 +139,9 @@ internal static class EvalCommand
                         await console.Error.WriteLineAsync($"{paths[i]}: {report.ScoreErrors} of {report.Items.Length} items could not be scored and count as wrong (score_error in the results file); item {unscored.Id}: {unscored.ScoreError}").ConfigureAwait(false);
                     }
 
-                    if (report.Items.FirstOrDefault(r => r.Warnings is { IsDefaultOrEmpty: false }) is { } warned)
+                    foreach (var line in WarningSummary(paths[i], report))
                     {
-                        await console.Error.WriteLineAsync($"{paths[i]}: warning {Compose.Runtime.RuntimeDiagnosticCodes.RegexTimedOut}: {report.Items.Count(r => r.Warnings is { IsDefaultOrEmpty: false })} of {report.Items.Length} items reported a warning (warnings in the results file); item {warned.Id}: {warned.Warnings!.Value[0]}").ConfigureAwait(false);
+                        await console.Error.WriteLineAsync(line).ConfigureAwait(false);
                     }
 
                     if (report.Items.FirstOrDefault(r => r.Error is not null) is { } failed)
@@ -273,5 +273,24 @@ internal static class EvalCommand
         text.Append(modelsFile is null ? "" : File.ReadAllText(modelsFile)).Append('\0');
         text.Append(Path.GetFullPath(benchmark)).Append('\0').Append(scorer).Append('\0').Append(baseline).Append('\0').Append(seed);
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    /// <summary>
+    /// One line per kind of warning the items reported: per code (<c>warning CMP706: 3 of 50 items ...</c>), and one for
+    /// techniques' own warnings, which have none; each with how many items and the first item's message.
+    /// </summary>
+    internal static IEnumerable<string> WarningSummary(string path, EvalReport report)
+    {
+        var warned = report.Items
+            .Where(r => r.Warnings is { IsDefaultOrEmpty: false })
+            .SelectMany(r => r.Warnings!.Value.Select((message, k) => (Item: r, Code: r.WarningCode(k), Message: message)));
+        foreach (var kind in warned.GroupBy(w => w.Code).OrderBy(g => g.Key is null).ThenBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var items = kind.Select(w => w.Item.Id).Distinct(StringComparer.Ordinal).Count();
+            var first = kind.First();
+            yield return kind.Key is { } code
+                ? $"{path}: warning {code}: {items} of {report.Items.Length} items reported it (warnings in the results file); item {first.Item.Id}: {first.Message}"
+                : $"{path}: {items} of {report.Items.Length} items reported a warning of a technique (warnings in the results file); item {first.Item.Id}: {first.Message}";
+        }
     }
 }

@@ -159,6 +159,7 @@ public static class Evaluator
             Error = run.Error,
             ScoreError = scoreError,
             Warnings = run.Warnings.IsDefaultOrEmpty ? null : run.Warnings,
+            WarningCodes = run.WarningEvents.IsDefaultOrEmpty ? null : [.. run.WarningEvents.Select(w => w.Code)],
         };
     }
 

@@ -49,6 +49,16 @@ public sealed record ItemResult
     /// </summary>
     public string? ScoreError { get; init; }
 
-    /// <summary>What the run reported while still answering (a user regex that timed out: CMP706); null when nothing.</summary>
+    /// <summary>What the run reported while still answering (a user regex that timed out, a search the budget stopped); null when nothing.</summary>
     public System.Collections.Immutable.ImmutableArray<string>? Warnings { get; init; }
+
+    /// <summary>
+    /// The diagnostic code of each of <see cref="Warnings"/>, in the same order (<c>CMP706</c> for a user regex that timed
+    /// out, <c>CMP708</c> for a search the budget stopped), null for a technique's own warning; absent in results written
+    /// before codes were recorded.
+    /// </summary>
+    public System.Collections.Immutable.ImmutableArray<string?>? WarningCodes { get; init; }
+
+    /// <summary>The code of warning <paramref name="index"/>, or null when it has none or none was recorded.</summary>
+    public string? WarningCode(int index) => WarningCodes is { } codes && index < codes.Length ? codes[index] : null;
 }
