@@ -36,8 +36,7 @@ public sealed class OnnxModelProvider : IModelProvider, IDisposable
         options.Known(
             KnownKeys,
             new(OnnxErrors.BadOption, key => $"Unknown option '{key}' for provider onnx.",
-                key => DidYouMean(key, KnownKeys) is { } k ? $"Did you mean '{k}'?" : $"Known options: {string.Join(", ", KnownKeys)}.")
-            { Severity = DiagnosticSeverity.Warning },
+                key => DidYouMean(key, KnownKeys) is { } k ? $"Did you mean '{k}'?" : $"Known options: {string.Join(", ", KnownKeys)}."),
             alsoAccepted: CommonKeys);
 
         var path = options.Required(

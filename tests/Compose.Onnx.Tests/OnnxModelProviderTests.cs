@@ -25,7 +25,7 @@ public sealed class OnnxModelProviderTests : IDisposable
         var provider = new OnnxModelProvider();
         Assert.Empty(provider.Check(Spec("local", ("provider", "onnx"), ("path", "models/tiny"), ("chat_format", "chatml"), ("max_batch", "4")), Context));
         var unknown = Assert.Single(provider.Check(Spec("local", ("path", "models/tiny"), ("max_bach", "4")), Context));
-        Assert.Equal(DiagnosticSeverity.Warning, unknown.Severity);
+        Assert.Equal(DiagnosticSeverity.Error, unknown.Severity); // as for every provider: a misspelt option is never ignored
         Assert.Contains("max_batch", unknown.Hint, StringComparison.Ordinal);
         Assert.Equal("onnx", provider.Name);
     }

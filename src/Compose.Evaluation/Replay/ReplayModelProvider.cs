@@ -49,10 +49,10 @@ public sealed class ReplayModelProvider : IModelProvider
         options.Known(Options, new(EvaluationDiagnosticCodes.ReplayBadOption, hint: $"Replay models take: {string.Join(", ", Options)}."));
         var path = options.Required(
             "path",
-            new(EvaluationDiagnosticCodes.ReplayBadOption, "a replay model needs 'path' (a JSONL file of recorded generations)", "For example: path: recordings.jsonl") { AtModel = true });
+            new(EvaluationDiagnosticCodes.ReplayBadOption, "a replay model needs 'path' (a JSONL file of recorded generations)", "For example: path: recordings.jsonl"));
         var model = options.Required(
             "model",
-            new(EvaluationDiagnosticCodes.ReplayBadOption, "a replay model needs 'model' (which recorded model answers)", "For example: model: 175b_verification") { AtModel = true });
+            new(EvaluationDiagnosticCodes.ReplayBadOption, "a replay model needs 'model' (which recorded model answers)", "For example: model: 175b_verification"));
         var failOnMissing = options.Word("on_missing", ["error", "empty"], new(EvaluationDiagnosticCodes.ReplayBadOption, "on_missing must be 'error' or 'empty'", "on_missing: error")) != "empty";
         var latency = options.Milliseconds("latency_ms", 600_000, new(EvaluationDiagnosticCodes.ReplayBadOption, hint: "latency_ms: 50")) ?? TimeSpan.Zero;
 

@@ -76,7 +76,7 @@ public sealed class ModelOptionsReader
 
     /// <summary>
     /// A reader of a mapping nested in the options (a rule, an entry of a list), with the same provider, diagnostics
-    /// and settings; a missing key (and a problem <see cref="OptionProblem.AtModel"/>) is reported at that mapping.
+    /// and settings; a missing key is reported at that mapping.
     /// </summary>
     public ModelOptionsReader Within(SpecMapping mapping)
     {
@@ -131,8 +131,8 @@ public sealed class ModelOptionsReader
 
     /// <summary>
     /// A single value that must be written; null when it is absent, not a single value, or empty as
-    /// <paramref name="text"/> says (reported: at the model when absent, else at the value unless
-    /// <see cref="OptionProblem.AtModel"/>). Standard wording: "a P model needs 'x'".
+    /// <paramref name="text"/> says (reported at the model when absent, else at the value: every provider points at what
+    /// is written). Standard wording: "a P model needs 'x'".
     /// </summary>
     public SpecScalar? Required(string key, OptionProblem? missing = null, RequiredText text = RequiredText.NotBlank)
     {
@@ -370,7 +370,7 @@ public sealed class ModelOptionsReader
             problem?.Code ?? standardCode,
             problem?.Severity ?? DiagnosticSeverity.Error,
             text,
-            problem?.AtModel == true ? _location : location,
+            location,
             hintText));
     }
 

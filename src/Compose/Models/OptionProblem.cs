@@ -45,10 +45,4 @@ public sealed class OptionProblem
     public Func<string, string?>? Hint { get; }
 
     public DiagnosticSeverity Severity { get; init; } = DiagnosticSeverity.Error;
-
-    /// <summary>
-    /// Report at the model (<see cref="ModelSpec.Location"/>) even when the option is written: for a provider that
-    /// treats an unusable value as a missing one.
-    /// </summary>
-    public bool AtModel { get; init; }
 }

@@ -27,7 +27,7 @@ public sealed class PipelineModelProvider : IModelProvider
         options.Known(["path"], new(UnknownOption, hint: "A pipeline model takes only: path."));
         var path = options.Required(
             "path",
-            new(MissingPath, $"model '{spec.Name}' (provider: pipeline) needs 'path', the pipeline file to use", "For example: path: pipelines/self-consistency.yaml") { AtModel = true },
+            new(MissingPath, $"model '{spec.Name}' (provider: pipeline) needs 'path', the pipeline file to use", "For example: path: pipelines/self-consistency.yaml"),
             RequiredText.MayBeEmpty);
         if (path is null)
         {

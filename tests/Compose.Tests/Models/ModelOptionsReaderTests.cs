@@ -140,14 +140,16 @@ public sealed class ModelOptionsReaderTests
     }
 
     [Fact]
-    public void Required_at_the_model_reports_a_list_where_it_should_be_as_missing()
+    public void Required_reports_a_list_where_a_value_should_be_at_the_list()
     {
         var (reader, diagnostics) = ReadWith(("path", List(3, "a", "b"), ""));
 
-        Assert.Null(reader.Required("path", new("OWN", "needs a path", "For example: path: x") { AtModel = true }));
+        Assert.Null(reader.Required("path", new("OWN", "needs a path", "For example: path: x")));
 
         var d = Assert.Single(diagnostics);
-        Assert.Equal(("OWN", "needs a path", "For example: path: x", ModelLocation), (d.Code, d.Message, d.Hint, d.Location));
+        Assert.Equal(("OWN", "needs a path", "For example: path: x"), (d.Code, d.Message, d.Hint));
+        Assert.NotEqual(ModelLocation, d.Location); // every provider points at what is written, not at the model
+        Assert.Equal(3, d.Location.Line);
     }
 
     [Fact]

@@ -75,16 +75,31 @@ public sealed class ScriptedModelProvider : IModelProvider
             ruleOptions.Known(RuleKeys, new(UnknownOption, key => $"unknown rule key '{key}'", key => DidYouMean.Hint(key, RuleKeys, "a rule takes")));
             var whenText = ruleOptions.Required(
                 "when",
-                new(MissingRuleKey, "a rule needs 'when' (a regular expression matched against the prompt)", "For example: when: 'capital of France'") { AtModel = true },
+                new(MissingRuleKey, "a rule needs 'when' (a regular expression matched against the prompt)", "For example: when: 'capital of France'"),
                 RequiredText.MayBeEmpty);
             var when = whenText is { } w ? Pattern(w, "when", diagnostics) : null;
             var partialText = ruleOptions.Text("partial", new(BadValue, "'partial' must be a text (a regular expression matched against the partial answer)", "For example: partial: 'Step 1'"));
             var partial = partialText is not null && rule["partial"] is SpecScalar p ? Pattern(p, "partial", diagnostics) : null;
 
             var replies = ImmutableArray.CreateBuilder<string>();
-            if (rule["reply"] is SpecScalar r)
+            switch (rule["reply"])
             {
-                replies.Add(r.Value);
+                case SpecScalar r:
+                    replies.Add(r.Value);
+                    break;
+                case { } notText:
+                    diagnostics.Add(Diagnostic.Error(BadValue, notText.Location, "'reply' must be a text", "For example: reply: Paris (or replies: [\"a\", \"b\"] for several)"));
+                    break;
+            }
+
+            if (rule["replies"] is { } list and not SpecSequence)
+            {
+                diagnostics.Add(Diagnostic.Error(BadValue, list.Location, "'replies' must be a list of texts", "For example: replies: [\"42\", \"41\"]"));
+            }
+
+            if (rule["reply"] is not null && rule["replies"] is not null)
+            {
+                diagnostics.Add(Diagnostic.Error(BadValue, rule["replies"]!.Location, "a rule takes 'reply' or 'replies', not both", "keep 'replies' and put the single reply in its list"));
             }
 
             if (rule["replies"] is SpecSequence rs)
@@ -102,9 +117,13 @@ public sealed class ScriptedModelProvider : IModelProvider
                 }
             }
 
-            if (replies.Count == 0)
+            if (rule["reply"] is null && rule["replies"] is null)
             {
                 diagnostics.Add(Diagnostic.Error(MissingRuleKey, rule.Location, "a rule needs 'reply' (a text) or 'replies' (a non-empty list of texts)", "For example: reply: Paris"));
+            }
+            else if (rule["replies"] is SpecSequence { Items.Length: 0 } empty)
+            {
+                diagnostics.Add(Diagnostic.Error(MissingRuleKey, empty.Location, "'replies' is empty: a rule needs at least one reply", "For example: replies: [\"42\", \"41\"]"));
             }
 
             if (when is not null && replies.Count > 0)
