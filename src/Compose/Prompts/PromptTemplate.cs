@@ -25,12 +25,26 @@ public sealed class PromptTemplate
 
     private readonly Template _template;
 
-    private PromptTemplate(string name, string origin, Template template)
+    /// <summary>
+    /// A built-in template's renderer in plain code (see <see cref="TechniqueTemplate"/>): the same text as the Scriban
+    /// template for the data its technique gives, without interpreting it; null when the data is not of that shape (the
+    /// template is then interpreted).
+    /// </summary>
+    private readonly Func<ScriptObject, string?>? _direct;
+
+    private PromptTemplate(string name, string origin, Template template, Func<ScriptObject, string?>? direct = null)
     {
         Name = name;
         Origin = origin;
         _template = template;
+        _direct = direct;
     }
+
+    /// <summary>This template rendered by <paramref name="direct"/> where it can (a built-in's plain-code renderer).</summary>
+    internal PromptTemplate WithDirect(Func<ScriptObject, string?> direct) => new(Name, Origin, _template, direct);
+
+    /// <summary>True when a plain-code renderer stands in for the interpreter.</summary>
+    internal bool HasDirect => _direct is not null;
 
     private static ScriptObject CreateBuiltins()
     {
@@ -69,6 +83,19 @@ public sealed class PromptTemplate
     /// <summary>Renders the template with <paramref name="model"/> as its only globals.</summary>
     /// <exception cref="PromptRenderException">The template failed at run time (limit hit, bad expression).</exception>
     public string Render(ScriptObject model)
+    {
+        if (_direct?.Invoke(model) is { } direct)
+        {
+            return direct.Length > MaxOutputChars
+                ? throw new PromptRenderException($"prompt template '{Name}' ({Origin}) rendered more than {MaxOutputChars} characters.")
+                : direct.Trim();
+        }
+
+        return RenderInterpreted(model);
+    }
+
+    /// <summary>Renders by interpreting the Scriban template, whatever plain-code renderer the template has.</summary>
+    internal string RenderInterpreted(ScriptObject model)
     {
         // Rendering is synchronous: one deadline source per thread, re-armed for each render (no timer allocated per call).
         var deadline = t_deadline ??= new CancellationTokenSource();

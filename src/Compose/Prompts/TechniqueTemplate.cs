@@ -12,6 +12,11 @@ public sealed class TechniqueTemplate
     private readonly Lazy<PromptTemplate> _parsed;
 
     public TechniqueTemplate(string name, string defaultText)
+        : this(name, defaultText, null)
+    {
+    }
+
+    private TechniqueTemplate(string name, string defaultText, Func<Scriban.Runtime.ScriptObject, string?>? direct)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(defaultText);
@@ -20,7 +25,8 @@ public sealed class TechniqueTemplate
         _parsed = new Lazy<PromptTemplate>(() =>
         {
             var (template, diagnostics) = PromptTemplate.Parse(Name, DefaultText, "built-in", SourceLocation.None);
-            return template ?? throw new InvalidOperationException($"The default template '{Name}' does not parse: {diagnostics[0]}");
+            template = template ?? throw new InvalidOperationException($"The default template '{Name}' does not parse: {diagnostics[0]}");
+            return direct is null ? template : template.WithDirect(direct);
         });
     }
 
@@ -43,4 +49,15 @@ public sealed class TechniqueTemplate
 
     /// <summary>A built-in default shipped in Compose (<c>Techniques/*/Templates/NAME.sbn</c>).</summary>
     internal static TechniqueTemplate BuiltIn(string name) => FromResource(name, typeof(TechniqueTemplate).Assembly, $"Compose.Prompts.{name}.sbn");
+
+    /// <summary>
+    /// A built-in default with a plain-code renderer that writes exactly what the Scriban text renders for the data its
+    /// technique gives (held to it by DirectTemplateTests over random data), or null to leave it to the interpreter: the
+    /// prompts on every call's path skip interpreting. A user's override is always interpreted.
+    /// </summary>
+    internal static TechniqueTemplate BuiltIn(string name, Func<Scriban.Runtime.ScriptObject, string?> direct)
+    {
+        var text = BuiltIn(name).DefaultText;
+        return new TechniqueTemplate(name, text, direct);
+    }
 }

@@ -54,7 +54,9 @@ public sealed class PinnedSeedTests
         7855569377799320273,
     ];
 
-    private const int PinnedPromptCharacters = 1901;
+    // 1901 until the built-in templates' loops stopped leaving blank lines behind (rank, fuse and generate lost 19
+    // characters of whitespace here); the seeds and the answer did not change.
+    private const int PinnedPromptCharacters = 1882;
 
     private const string PinnedAnswer = "answer 75";
 }

@@ -34,7 +34,7 @@ public sealed class CritiqueDefinition : TechniqueDefinition<CritiqueSpec>
 {
     private static readonly ImmutableArray<string> ModeWords = ["each", "all"];
 
-    internal static TechniqueTemplate Prompt { get; } = TechniqueTemplate.BuiltIn("critique");
+    internal static TechniqueTemplate Prompt { get; } = TechniqueTemplate.BuiltIn("critique", DirectPrompts.Critique);
 
     public override string Key => "critique";
 

@@ -27,7 +27,7 @@ public sealed class FuseDefinition : TechniqueDefinition<FuseSpec>
         new("use_critiques", "Show the candidates' critiques (default: when they have some)."),
     ];
 
-    public override ImmutableArray<TechniqueTemplate> Templates { get; } = [TechniqueTemplate.BuiltIn("fuse")];
+    public override ImmutableArray<TechniqueTemplate> Templates { get; } = [TechniqueTemplate.BuiltIn("fuse", DirectPrompts.Fuse)];
 
     public override CandidateEffect Effect => CandidateEffect.Writes;
 

@@ -16,7 +16,7 @@ public sealed record GenerateSpec(ImmutableArray<ModelRef> Models, int Samples, 
 /// <summary><c>generate</c>: each model writes <c>samples</c> answers; in a later layer the previous candidates are shown as references.</summary>
 public sealed class GenerateDefinition : TechniqueDefinition<GenerateSpec>
 {
-    internal static TechniqueTemplate Prompt { get; } = TechniqueTemplate.BuiltIn("generate");
+    internal static TechniqueTemplate Prompt { get; } = TechniqueTemplate.BuiltIn("generate", DirectPrompts.Generate);
 
     public override string Key => "generate";
 

@@ -38,7 +38,7 @@ public sealed class RankDefinition : TechniqueDefinition<RankSpec>
     ];
 
     public override ImmutableArray<TechniqueTemplate> Templates { get; } =
-        [TechniqueTemplate.BuiltIn("rank_listwise"), TechniqueTemplate.BuiltIn("rank_pairwise"), TechniqueTemplate.BuiltIn("rank_pointwise")];
+        [TechniqueTemplate.BuiltIn("rank_listwise", DirectPrompts.RankListwise), TechniqueTemplate.BuiltIn("rank_pairwise"), TechniqueTemplate.BuiltIn("rank_pointwise")];
 
     public override RankSpec Read(TechniqueReader reader) => new(
         reader.Model("model"),

@@ -19,7 +19,7 @@ public sealed record StepSettings(ModelRef? Model, RewardSpec? Reward, int MaxSt
     public const string BlankLine = "\n\n";
 
     /// <summary>The step template every search declares.</summary>
-    public static TechniqueTemplate Template { get; } = TechniqueTemplate.BuiltIn("step");
+    public static TechniqueTemplate Template { get; } = TechniqueTemplate.BuiltIn("step", DirectPrompts.Step);
 
     /// <summary>The options every search takes, before its own.</summary>
     public static ImmutableArray<TechniqueOption> Options { get; } =

@@ -37,7 +37,7 @@ public sealed class VerifyDefinition : TechniqueDefinition<VerifySpec>
 {
     private static readonly ImmutableArray<string> OnNoneWords = ["keep_all", "keep_best", "fail"];
 
-    internal static TechniqueTemplate Prompt { get; } = TechniqueTemplate.BuiltIn("verify");
+    internal static TechniqueTemplate Prompt { get; } = TechniqueTemplate.BuiltIn("verify", DirectPrompts.Verify);
 
     public override string Key => "verify";
 
