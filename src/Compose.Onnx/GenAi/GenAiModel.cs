@@ -13,8 +13,8 @@ namespace Compose.Onnx.GenAi;
 /// The genai engine: a model folder run by ONNX Runtime GenAI's <c>Model</c> and <c>Generator</c>. Prompts are
 /// rendered by Compose's chat formats and tokenized by Compose's tokenizer (ORT GenAI's chat template fails on
 /// folders without a Jinja template its engine knows, and its tokenizer is not needed), so both engines see the same
-/// prompt ids. Its managed API has no continuous batching: requests that arrive together and can share one
-/// generator's search settings are run as one batch (left-padded with the pad id); a request arriving mid-generation
+/// prompt ids. Its managed API has no continuous batching: requests that arrive together, have prompts of one
+/// length and can share one generator's search settings are run as one batch; a request arriving mid-generation
 /// waits for the next batch. Sampling settings are per generator, so a request with its own seed runs alone.
 /// Log-probabilities come from the raw logits the generator exposes (<c>GetOutput("logits")</c>) at every step.
 /// Patterns and JSON schemas are enforced by the generator's guidance; a choice set becomes a pattern.
@@ -109,6 +109,13 @@ public sealed class GenAiModel : IOnnxEngine
         {
             throw OnnxErrors.Fail(OnnxErrors.MissingFile, decoder, $"The decoder file '{config.DecoderFile}' named by genai_config.json does not exist.",
                 "Check model.decoder.filename in genai_config.json.");
+        }
+
+        if (config.Names.Layout == KvCacheLayout.Combined && !string.Equals(config.ModelType, "gpt2", StringComparison.OrdinalIgnoreCase))
+        {
+            throw OnnxErrors.Fail(OnnxErrors.EngineLacksFeature, configFile,
+                $"The genai engine drives a combined key/value cache ({config.Names.PastNames}) only for model type gpt2; this folder's type is {config.ModelType}, for which ONNX Runtime GenAI feeds separate past key and value inputs.",
+                "Use `engine: compose` (it reads both cache layouts), or export the model with separate past_key_values.%d.key/.value inputs.");
         }
 
         ChatFormat? forced = null;
@@ -324,7 +331,7 @@ public sealed class GenAiModel : IOnnxEngine
     /// Two requests share a generator when its search settings fit both: the same greedy or sampling settings (a
     /// request with its own seed runs alone, so its draw does not depend on what it was batched with) and the same
     /// guidance. Different prompts are left-padded with the pad id, which the generator masks out wherever it
-    /// occurs, so a prompt holding the pad id as an ordinary token runs alone.
+    /// occurs; measured, padded rows diverge from single runs, so only prompts of one length share a generator.
     /// </summary>
     private bool CanShare(GenerationRequest a, GenerationRequest b)
     {
@@ -345,7 +352,9 @@ public sealed class GenAiModel : IOnnxEngine
             return false;
         }
 
-        return a.PromptIds.SequenceEqual(b.PromptIds) || (!a.PromptIds.Contains(Config.PadTokenId) && !b.PromptIds.Contains(Config.PadTokenId));
+        // Measured: ORT GenAI 0.18's left-padded rows diverge from single runs after the first token on the
+        // project's test decoders, so only prompts of one length share a generator (no padding is needed).
+        return a.PromptIds.Count == b.PromptIds.Count;
     }
 
     private void Run(List<SequenceState> batch)
