@@ -72,6 +72,9 @@ public sealed class GenAiModel : IOnnxEngine
 
     public EngineFeatures Features => StaticFeatures;
 
+    /// <summary>For the benchmark: skip reading the logits, so every log-probability is reported as 0.</summary>
+    internal bool SkipLogProbabilities { get; set; }
+
     /// <summary>
     /// Log-probabilities (from the logits), continuation (Compose's chat formats), choices and grammars (guidance),
     /// batching of requests issued together; CUDA only in a build with <see cref="CudaPackage"/>.
@@ -409,6 +412,19 @@ public sealed class GenAiModel : IOnnxEngine
             generator.GenerateNextToken();
             total++;
             var next = generator.GetNextTokens();
+            if (SkipLogProbabilities)
+            {
+                for (var r = 0; r < n; r++)
+                {
+                    if (!batch[r].IsDone && !Accept(batch[r], next[r], 0f, total))
+                    {
+                        live--;
+                    }
+                }
+
+                continue;
+            }
+
             using var logits = generator.GetOutput(_logitsName);
             var shape = logits.Shape();
             var vocab = (int)shape[^1];
