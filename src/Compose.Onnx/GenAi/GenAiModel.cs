@@ -374,7 +374,8 @@ public sealed class GenAiModel : IOnnxEngine
         if (!sampling.IsGreedy)
         {
             parameters.SetSearchOption("temperature", sampling.Temperature);
-            parameters.SetSearchOption("top_k", sampling.TopK > 0 ? sampling.TopK : Config.VocabSize ?? 1 << 20);
+            // top_k 0 is ORT GenAI's nucleus-only path (no limit on k, as TopK 0 means here); it rejects k above the vocabulary.
+            parameters.SetSearchOption("top_k", sampling.TopK > 0 ? Math.Min(sampling.TopK, Config.VocabSize ?? sampling.TopK) : 0);
             parameters.SetSearchOption("top_p", sampling.TopP is > 0f and <= 1f ? sampling.TopP : 1f);
             if (sampling.Seed is { } seed)
             {
