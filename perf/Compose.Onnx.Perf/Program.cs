@@ -8,8 +8,15 @@ using Microsoft.Extensions.AI;
 // Prints, in one run on one machine: (a) runner wall time / time inside ONNX Runtime session runs,
 // (b) 8 samples of one prompt (shared prefill + batching) / 8 sequential generations,
 // (c) managed bytes allocated per generated token.
+// `engines [threads]`: the compose and genai engines side by side (EngineBenchmark).
 // `particles [threads]`: a particle filter through continuation calls, prefix cache on and off (ParticleBenchmark).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+if (args.Length > 0 && args[0] == "engines")
+{
+    await EngineBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1);
+    return;
+}
+
 if (args.Length > 0 && args[0] == "particles")
 {
     await ParticleBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1);

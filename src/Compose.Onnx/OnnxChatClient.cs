@@ -27,7 +27,7 @@ public sealed class OnnxChatClient : IChatClient
     private readonly ChatClientMetadata _metadata;
     private readonly ImmutableArray<int> _stopTokenIds;
 
-    public OnnxChatClient(OnnxModel model, ChatFormat? chatFormat = null, string? modelId = null)
+    public OnnxChatClient(IOnnxEngine model, ChatFormat? chatFormat = null, string? modelId = null)
     {
         Model = model;
         ChatFormat = chatFormat ?? model.ChatFormat;
@@ -35,7 +35,8 @@ public sealed class OnnxChatClient : IChatClient
         _metadata = new ChatClientMetadata("onnx", new Uri(model.Folder + Path.DirectorySeparatorChar), modelId ?? Path.GetFileName(model.Folder));
     }
 
-    public OnnxModel Model { get; }
+    /// <summary>The engine that generates: <see cref="OnnxModel"/> (compose) or <see cref="GenAi.GenAiModel"/> (genai).</summary>
+    public IOnnxEngine Model { get; }
 
     public ChatFormat ChatFormat { get; }
 
@@ -132,7 +133,7 @@ public sealed class OnnxChatClient : IChatClient
         serviceKey is not null ? null
         : serviceType == typeof(ChatClientMetadata) ? _metadata
         : serviceType.IsInstanceOfType(this) ? this
-        : serviceType == typeof(OnnxModel) ? Model
+        : serviceType.IsInstanceOfType(Model) ? Model
         : null;
 
     public void Dispose()
@@ -163,7 +164,28 @@ public sealed class OnnxChatClient : IChatClient
             StopTokenIds = _stopTokenIds,
             Observer = (token, _) => text.Add(token),
         };
-        return (request, text);
+        return (Constrain(request, ChatConstraint.Of(options)), text);
+    }
+
+    /// <summary>
+    /// Applies a reply constraint: a choice set becomes token sequences the compose engine masks the logits to
+    /// (each choice as the tokenizer encodes it at the start of the reply); a pattern or a JSON schema, and every
+    /// constraint on the genai engine, goes to the engine's guidance. An engine that cannot honour it refuses.
+    /// </summary>
+    private GenerationRequest Constrain(GenerationRequest request, OutputConstraint? constraint)
+    {
+        if (constraint is null)
+        {
+            return request;
+        }
+
+        if (constraint.Kind == OutputConstraintKind.Choice && !Model.Features.HasFlag(EngineFeatures.Grammar))
+        {
+            ImmutableArray<ImmutableArray<int>> choices = [.. constraint.Choices.Select(c => Model.Tokenizer.Encode(c).ToImmutableArray()).Where(c => !c.IsEmpty)];
+            return request with { Choices = choices, MaxNewTokens = Math.Max(request.MaxNewTokens, choices.Max(c => c.Length)) };
+        }
+
+        return request with { Guidance = constraint };
     }
 
     private static ChatFinishReason FinishReason(GenerationResult result, ReplyTextBuilder text) =>

@@ -22,6 +22,9 @@ public static class OnnxErrors
     public const string BadOption = "ONNX012";
     public const string RunFailed = "ONNX013";
     public const string TokenOutOfVocabulary = "ONNX014";
+    public const string EngineUnavailable = "ONNX015";
+    public const string EngineLacksFeature = "ONNX016";
+    public const string ConstraintUnsupported = "ONNX017";
 
     /// <summary>A diagnostic about a file: its location is the file itself.</summary>
     public static Diagnostic InFile(string code, string file, string message, string? hint = null) =>

@@ -13,7 +13,7 @@ namespace Compose.Onnx;
 /// scheduler that batches concurrent requests and a prefix cache of finished sequences' keys and values
 /// (<see cref="OnnxModelOptions.PrefixCacheBytes"/>). Thread-safe; dispose to free the session.
 /// </summary>
-public sealed class OnnxModel : IDisposable
+public sealed class OnnxModel : IOnnxEngine
 {
     private readonly InferenceSession _session;
     private readonly DecoderRunner _runner;
@@ -38,6 +38,20 @@ public sealed class OnnxModel : IDisposable
         _runner = new DecoderRunner(session, config, io, Statistics, Path.Combine(folder, config.DecoderFile), prefixCache);
         StopTokenIds = StopTokenIdsFor(chatFormat);
     }
+
+    /// <summary><c>compose</c>: Compose's own decoder loop.</summary>
+    public string EngineName => "compose";
+
+    /// <summary>
+    /// Log-probabilities, continuation, choice constraints (logit masking), continuous batching and the prefix cache;
+    /// CUDA when this build's ONNX Runtime has the CUDA execution provider (<c>-p:ComposeOnnxRuntime=gpu</c>).
+    /// </summary>
+    public EngineFeatures Features => StaticFeatures;
+
+    /// <summary>What the compose engine offers in this build, without loading a model.</summary>
+    public static EngineFeatures StaticFeatures =>
+        EngineFeatures.LogProbabilities | EngineFeatures.Continuation | EngineFeatures.Choices | EngineFeatures.Batching
+        | EngineFeatures.ContinuousBatching | EngineFeatures.PrefixCache | (SessionFactory.HasCuda ? EngineFeatures.Cuda : EngineFeatures.None);
 
     public string Folder { get; }
     public GenAiConfig Config { get; }
@@ -133,6 +147,12 @@ public sealed class OnnxModel : IDisposable
 
     private void Validate(GenerationRequest request)
     {
+        if (request.Guidance is { } guidance)
+        {
+            throw OnnxErrors.Fail(OnnxErrors.ConstraintUnsupported, Folder, $"The compose engine cannot constrain output to {guidance}.",
+                "Use `engine: genai` (its guidance handles patterns and JSON schemas); the compose engine constrains only to a set of choices.");
+        }
+
         if (request.PromptIds.Count == 0)
         {
             throw OnnxErrors.Fail(OnnxErrors.BadOption, Folder, "The prompt is empty.", "Give at least one token (most formats start with a BOS token).");

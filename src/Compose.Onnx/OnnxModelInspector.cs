@@ -11,7 +11,41 @@ public static class OnnxModelInspector
     public static string Describe(string folder)
     {
         using var model = OnnxModel.Load(folder);
-        return Describe(model);
+        string? genaiProblem = null;
+        try
+        {
+            using var genai = GenAi.GenAiModel.Load(folder, new OnnxModelOptions { ExecutionProvider = "cpu" });
+        }
+        catch (Language.DiagnosticException e)
+        {
+            genaiProblem = $"{e.Diagnostics[0].Code}: {e.Diagnostics[0].Message}";
+        }
+
+        return Describe(model) + Engines(genaiProblem);
+    }
+
+    /// <summary>
+    /// Which engine offers which capability in this build (<c>engine: compose | genai</c>), and whether the genai
+    /// engine loads the folder (<paramref name="genaiProblem"/>: its diagnostic when it does not).
+    /// </summary>
+    public static string Engines(string? genaiProblem)
+    {
+        var compose = OnnxModel.StaticFeatures;
+        var genai = GenAi.GenAiModel.StaticFeatures;
+        var sb = new StringBuilder();
+        void Row(string what, string c, string g) => sb.Append(CultureInfo.InvariantCulture, $"  {what,-22}{c,-30}{g}\n");
+        static string Has(EngineFeatures f, EngineFeatures flag, string yes = "yes", string no = "no") => f.HasFlag(flag) ? yes : no;
+
+        sb.Append("engines (engine: compose | genai)\n");
+        Row("capability", "compose", "genai");
+        Row("loads this folder", "yes", genaiProblem is null ? "yes" : $"no ({genaiProblem})");
+        Row("log-probabilities", Has(compose, EngineFeatures.LogProbabilities), Has(genai, EngineFeatures.LogProbabilities, "yes (from the raw logits)"));
+        Row("continuation", Has(compose, EngineFeatures.Continuation), Has(genai, EngineFeatures.Continuation));
+        Row("constrained output", Has(compose, EngineFeatures.Choices, "choices (logit mask)"), Has(genai, EngineFeatures.Grammar, "choices, regex, JSON schema (guidance)"));
+        Row("CUDA", Has(compose, EngineFeatures.Cuda, "yes", "no (build with -p:ComposeOnnxRuntime=gpu)"), Has(genai, EngineFeatures.Cuda, "yes", $"no (needs {GenAi.GenAiModel.CudaPackage}: -p:ComposeGenAiCuda=true)"));
+        Row("batching", Has(compose, EngineFeatures.ContinuousBatching, "continuous (joins mid-run)"), Has(genai, EngineFeatures.Batching, "requests issued together, one prompt length"));
+        Row("prefix cache", Has(compose, EngineFeatures.PrefixCache), Has(genai, EngineFeatures.PrefixCache));
+        return sb.ToString();
     }
 
     public static string Describe(OnnxModel model)

@@ -5,6 +5,9 @@ public sealed record OnnxModelOptions
 {
     public static OnnxModelOptions Default { get; } = new();
 
+    /// <summary><c>compose</c> (default: Compose's decoder loop) or <c>genai</c> (ONNX Runtime GenAI's generator).</summary>
+    public string Engine { get; init; } = "compose";
+
     /// <summary>Overrides the folder's provider_options: <c>cpu</c>, <c>cuda</c>, <c>dml</c>, ...</summary>
     public string? ExecutionProvider { get; init; }
 

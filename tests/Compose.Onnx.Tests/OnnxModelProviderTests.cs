@@ -122,4 +122,36 @@ public sealed class OnnxModelProviderTests : IDisposable
     }
 
     public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void Engine_option_picks_the_engine_and_its_capabilities()
+    {
+        using var provider = new OnnxModelProvider();
+        Assert.Empty(provider.Check(Spec("local", ("path", "models/tiny"), ("engine", "genai")), Context));
+        var bad = Assert.Single(provider.Check(Spec("local", ("path", "models/tiny"), ("engine", "genia")), Context));
+        Assert.Equal(OnnxErrors.BadOption, bad.Code);
+        Assert.Contains("genai", bad.Hint, StringComparison.Ordinal);
+
+        var compose = provider.Capabilities(Spec("local", ("path", "models/tiny")), Context);
+        var genai = provider.Capabilities(Spec("local", ("path", "models/tiny"), ("engine", "genai")), Context);
+        Assert.Equal(ModelCapabilities.LogProbabilities | ModelCapabilities.Continuation | ModelCapabilities.ConstrainedOutput, compose);
+        Assert.Equal(compose | ModelCapabilities.ConstrainedGrammar, genai);
+
+        var client = Assert.IsType<OnnxChatClient>(provider.Create(Spec("local", ("path", "models/tiny"), ("engine", "genai")), Context));
+        Assert.Equal("genai", client.Model.EngineName);
+    }
+
+    [SkippableFact]
+    public void Cuda_without_the_gpu_packages_is_reported_at_the_device_option_naming_the_package()
+    {
+        using var provider = new OnnxModelProvider();
+        Skip.If(Runtime.SessionFactory.HasCuda, "this build has the CUDA execution provider");
+        var compose = Assert.Single(provider.Check(Spec("local", ("path", "models/tiny"), ("device", "cuda")), Context));
+        Assert.Equal(OnnxErrors.ProviderUnavailable, compose.Code);
+        Assert.Contains("Microsoft.ML.OnnxRuntime.Gpu", compose.Hint, StringComparison.Ordinal);
+        var genai = Assert.Single(provider.Check(Spec("local", ("path", "models/tiny"), ("engine", "genai"), ("device", "cuda")), Context));
+        Assert.Equal(OnnxErrors.EngineUnavailable, genai.Code);
+        Assert.Contains("Microsoft.ML.OnnxRuntimeGenAI.Cuda", genai.Message, StringComparison.Ordinal);
+        Assert.NotEqual(SourceLocation.None, genai.Location);
+    }
 }

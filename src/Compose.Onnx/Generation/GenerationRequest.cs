@@ -23,4 +23,16 @@ public sealed record GenerationRequest
     public bool StopAtEndOfSequence { get; init; } = true;
 
     public TokenObserver? Observer { get; init; }
+
+    /// <summary>
+    /// When not empty, the sequence must be one of these token sequences: each step may only choose a token that
+    /// continues one of them (the others are masked out), and the sequence ends as soon as it equals one.
+    /// </summary>
+    public ImmutableArray<ImmutableArray<int>> Choices { get; init; } = [];
+
+    /// <summary>
+    /// A constraint the engine enforces with its own grammar machinery (the genai engine's guidance: a pattern or a
+    /// JSON schema); engines without one refuse a request that carries it.
+    /// </summary>
+    public Compose.Models.OutputConstraint? Guidance { get; init; }
 }

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Compose.Onnx.Generation;
 
 /// <summary>One sequence while it is being generated: its request, sampler, output so far and completion.</summary>
@@ -16,6 +18,44 @@ internal sealed class SequenceState(GenerationRequest request, CancellationToken
     public int LastToken => Tokens.Count > 0 ? Tokens[^1] : Request.PromptIds[^1];
 
     public bool IsDone => Completion.Task.IsCompleted;
+
+    /// <summary>Picks the next token from the row's logits, within <see cref="GenerationRequest.Choices"/> when it has any.</summary>
+    public int Next(ReadOnlySpan<float> logits, out float logProb)
+    {
+        if (Request.Choices.IsEmpty)
+        {
+            return Sampler.Next(logits, out logProb);
+        }
+
+        Span<int> allowed = stackalloc int[Math.Min(Request.Choices.Length, 256)];
+        var n = 0;
+        foreach (var choice in Request.Choices)
+        {
+            if (n < allowed.Length && choice.Length > Tokens.Count && Continues(choice) && (uint)choice[Tokens.Count] < (uint)logits.Length
+                && !allowed[..n].Contains(choice[Tokens.Count]))
+            {
+                allowed[n++] = choice[Tokens.Count];
+            }
+        }
+
+        return n == 0 ? Sampler.Next(logits, out logProb) : Sampler.NextAmong(logits, allowed[..n], out logProb);
+    }
+
+    /// <summary>True when the tokens so far equal one of <see cref="GenerationRequest.Choices"/> in full.</summary>
+    public bool CompletesChoice() => Request.Choices.Any(c => c.Length == Tokens.Count && Continues(c));
+
+    private bool Continues(ImmutableArray<int> choice)
+    {
+        for (var i = 0; i < Tokens.Count; i++)
+        {
+            if (choice[i] != Tokens[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     public void Finish(GenerationFinishReason reason) =>
         Completion.TrySetResult(new GenerationResult(Tokens.ToArray(), LogProbs.ToArray(), reason, Request.PromptIds.Count));

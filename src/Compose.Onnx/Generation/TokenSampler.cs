@@ -30,6 +30,54 @@ public sealed class TokenSampler
         return token;
     }
 
+    /// <summary>
+    /// Picks the next token among <paramref name="allowed"/> only (a constraint's mask: every other token's
+    /// probability is zero): the most likely allowed token when greedy, else a draw from the allowed tokens'
+    /// probabilities at the temperature (top-k and top-p do not apply to a mask this small). The log-probability
+    /// returned is the chosen token's under the model's unmasked distribution, as <see cref="Next"/> reports it.
+    /// </summary>
+    public int NextAmong(ReadOnlySpan<float> logits, ReadOnlySpan<int> allowed, out float logProb)
+    {
+        if (allowed.IsEmpty)
+        {
+            throw new ArgumentException("At least one token must be allowed.", nameof(allowed));
+        }
+
+        var best = allowed[0];
+        foreach (var t in allowed)
+        {
+            if (logits[t] > logits[best])
+            {
+                best = t;
+            }
+        }
+
+        var token = best;
+        if (!_settings.IsGreedy && allowed.Length > 1)
+        {
+            var invT = 1f / _settings.Temperature;
+            var total = 0.0;
+            foreach (var t in allowed)
+            {
+                total += Math.Exp((logits[t] - logits[best]) * invT);
+            }
+
+            var r = _random.NextDouble() * total;
+            foreach (var t in allowed)
+            {
+                r -= Math.Exp((logits[t] - logits[best]) * invT);
+                token = t;
+                if (r < 0)
+                {
+                    break;
+                }
+            }
+        }
+
+        logProb = LogSoftmaxAt(logits, token);
+        return token;
+    }
+
     /// <summary>log softmax(logits)[index], computed stably.</summary>
     public float LogSoftmaxAt(ReadOnlySpan<float> logits, int index)
     {

@@ -155,7 +155,7 @@ internal sealed class DecoderRunner
                 {
                     var s = live[r];
                     var logits = LogitsRow(outputs[0], shape, r);
-                    if (Accept(s, s.Sampler.Next(logits, out var lp), lp, total))
+                    if (Accept(s, s.Next(logits, out var lp), lp, total))
                     {
                         next.Add(s);
                         run.LiveRows.Add(r);
@@ -424,7 +424,7 @@ internal sealed class DecoderRunner
                 {
                     s.Pad = pads[r];
                     var logits = LogitsRow(outputs[0], shape, r);
-                    if (Accept(s, s.Sampler.Next(logits, out var lp), lp, length))
+                    if (Accept(s, s.Next(logits, out var lp), lp, length))
                     {
                         live.Add(s);
                         rows.Add(r);
@@ -623,6 +623,12 @@ internal sealed class DecoderRunner
         if (request.Observer is { } observer && !observer(token, logProb))
         {
             s.Finish(GenerationFinishReason.StopSequence);
+            return false;
+        }
+
+        if (!request.Choices.IsEmpty && s.CompletesChoice())
+        {
+            s.Finish(GenerationFinishReason.EndOfSequence);
             return false;
         }
 

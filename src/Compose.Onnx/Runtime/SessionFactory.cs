@@ -21,6 +21,22 @@ internal static class SessionFactory
             ["webgpu"] = ("WebGpuExecutionProvider", "a WebGPU build of ONNX Runtime"),
         }.ToImmutableDictionary(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>True when this build's ONNX Runtime has the CUDA execution provider (the Microsoft.ML.OnnxRuntime.Gpu package).</summary>
+    public static bool HasCuda
+    {
+        get
+        {
+            try
+            {
+                return OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider");
+            }
+            catch (Exception e) when (e is OnnxRuntimeException or DllNotFoundException or TypeInitializationException)
+            {
+                return false;
+            }
+        }
+    }
+
     public static IEnumerable<string> ProviderNames => KnownProviders.Keys.Order(StringComparer.Ordinal);
 
     public static bool IsKnownProvider(string name) => KnownProviders.ContainsKey(name);

@@ -360,13 +360,16 @@ internal sealed class CompilerRun(PipelineSpec spec, ModelProviderCatalog catalo
     private static string Remedy(ModelCapabilities missing) =>
         missing.HasFlag(ModelCapabilities.Continuation)
             ? "call a model that continues partial answers: onnx, scripted, or openai with 'continue_final_message: true' on a vLLM- or SGLang-style server"
-            : $"call a model whose provider offers {Describe(missing)} (onnx gives log-probabilities), or use another technique";
+            : missing.HasFlag(ModelCapabilities.ConstrainedGrammar)
+                ? "call a model on `provider: onnx` with `engine: genai` (its guidance constrains output to a pattern or a JSON schema), or drop the constraint"
+                : $"call a model whose provider offers {Describe(missing)} (onnx gives log-probabilities and choice constraints), or use another technique";
 
     private static string Describe(ModelCapabilities capabilities) => string.Join(" and ", new[]
     {
         capabilities.HasFlag(ModelCapabilities.LogProbabilities) ? "log-probabilities" : null,
         capabilities.HasFlag(ModelCapabilities.Continuation) ? "continuation of a partial answer" : null,
-        capabilities.HasFlag(ModelCapabilities.ConstrainedOutput) ? "constrained output" : null,
+        capabilities.HasFlag(ModelCapabilities.ConstrainedOutput) ? "output constrained to a set of choices" : null,
+        capabilities.HasFlag(ModelCapabilities.ConstrainedGrammar) ? "output constrained by a pattern or a JSON schema" : null,
     }.OfType<string>());
 
     private decimal? CostOf(List<ModelCalls> perModel)

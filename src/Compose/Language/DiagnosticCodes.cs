@@ -122,6 +122,9 @@ public static class DiagnosticCodes
     /// <summary>A technique's own code failed while reading its options (a bug in the technique).</summary>
     public const string TechniqueFailed = "CMP409";
 
+    /// <summary>A <c>json_schema</c> option is not valid JSON.</summary>
+    public const string InvalidJsonSchema = "CMP410";
+
     // CMP5xx: composition of layers.
 
     /// <summary>Layer 1 contains a technique other than generate.</summary>

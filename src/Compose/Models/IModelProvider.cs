@@ -49,8 +49,11 @@ public enum ModelCapabilities
     /// <summary>The model continues a partial answer given as the last (assistant) message instead of starting anew.</summary>
     Continuation = 2,
 
-    /// <summary>The model's output can be constrained to a grammar or a set of choices.</summary>
+    /// <summary>The model's output can be constrained to a set of choices (<see cref="OutputConstraint.OneOf"/>, a verifier's yes/no).</summary>
     ConstrainedOutput = 4,
+
+    /// <summary>The model's output can be constrained to a regular expression or a JSON schema (<see cref="ChatConstraint"/>).</summary>
+    ConstrainedGrammar = 8,
 }
 
 /// <summary>

@@ -161,6 +161,11 @@ public sealed class TechniqueContext
             Compose.Models.ChatContinuation.Continue(options);
         }
 
+        if (shape.Constraint is { } constraint)
+        {
+            Compose.Models.ChatConstraint.Constrain(options, constraint);
+        }
+
         var started = Stopwatch.GetTimestamp();
         var meter = CallMeter.Start();
         ChatResponse response;
@@ -280,4 +285,7 @@ public sealed record CallShape
 
     /// <summary>The most tokens the reply may have; null for the node's <c>max_tokens</c>.</summary>
     public int? MaxTokens { get; init; }
+
+    /// <summary>A form the reply must take, enforced while decoding (<see cref="Compose.Models.ChatConstraint"/>); null for none.</summary>
+    public Compose.Models.OutputConstraint? Constraint { get; init; }
 }

@@ -27,7 +27,9 @@ public sealed class Generate(GenerateSpec spec) : ITechnique
         {
             var model = models[i / samples];
             var sample = i % samples;
-            var reply = await context.CallAsync(model, "generate", i, prompt, cancellationToken, withHistory: true).ConfigureAwait(false);
+            var reply = Spec.Constraint is { } constraint
+                ? await context.CallAsync(model, "generate", i, prompt, new CallShape { WithHistory = true, Constraint = constraint }, cancellationToken).ConfigureAwait(false)
+                : await context.CallAsync(model, "generate", i, prompt, cancellationToken, withHistory: true).ConfigureAwait(false);
             return new Candidate
             {
                 Id = $"{context.NodeId}.m{i / samples}.s{sample}",

@@ -11,6 +11,9 @@ namespace Compose.Techniques;
 public sealed record GenerateSpec(ImmutableArray<ModelRef> Models, int Samples, SourceLocation Location) : TechniqueSpec(Location)
 {
     public override string Kind => "generate";
+
+    /// <summary>A form every answer must take, enforced while decoding (<c>pattern</c> or <c>json_schema</c>); null for free text.</summary>
+    public Compose.Models.OutputConstraint? Constraint { get; init; }
 }
 
 /// <summary><c>generate</c>: each model writes <c>samples</c> answers; in a later layer the previous candidates are shown as references.</summary>
@@ -27,6 +30,8 @@ public sealed class GenerateDefinition : TechniqueDefinition<GenerateSpec>
         new("models", "The models that answer, each 'samples' times."),
         new("model", "The one model that answers (or 'models')."),
         new("samples", "Answers per model, 1..1000 (default 1)."),
+        new("pattern", "A regular expression every answer matches in full, enforced while decoding (the model must offer it: provider onnx with engine: genai)."),
+        new("json_schema", "A JSON schema (its text) every answer is valid under, enforced while decoding (provider onnx with engine: genai)."),
     ];
 
     public override ImmutableArray<TechniqueTemplate> Templates { get; } = [Prompt];
@@ -58,8 +63,33 @@ public sealed class GenerateDefinition : TechniqueDefinition<GenerateSpec>
             models.Add(model);
         }
 
-        return new GenerateSpec(models.ToImmutable(), reader.Int("samples", 1, 1000) ?? 1, reader.Location);
+        Compose.Models.OutputConstraint? constraint = null;
+        if (reader.Has("pattern") && reader.Has("json_schema"))
+        {
+            reader.Error(DiagnosticCodes.ConflictingOptions, reader.KeyLocation("json_schema"), "generate takes 'pattern' or 'json_schema', not both", "keep the one the answers must follow");
+        }
+        else if (reader.Pattern("pattern", needsGroup: false) is { Length: > 0 } pattern)
+        {
+            constraint = Compose.Models.OutputConstraint.Regex(pattern);
+        }
+        else if (reader.Text("json_schema") is { } schema)
+        {
+            try
+            {
+                using var parsed = System.Text.Json.JsonDocument.Parse(schema);
+                constraint = Compose.Models.OutputConstraint.Json(schema);
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                reader.Error(DiagnosticCodes.InvalidJsonSchema, reader.ValueLocation("json_schema"), $"json_schema is not valid JSON: {e.Message}", "give the schema as a JSON string, e.g. json_schema: '{\"type\": \"object\"}'");
+            }
+        }
+
+        return new GenerateSpec(models.ToImmutable(), reader.Int("samples", 1, 1000) ?? 1, reader.Location) { Constraint = constraint };
     }
+
+    public override TechniqueNeeds Needs(GenerateSpec spec) =>
+        spec.Constraint is { } constraint ? new() { FromModels = constraint.Needs } : TechniqueNeeds.None;
 
     public override IEnumerable<ModelRef?> Models(GenerateSpec spec) => spec.Models.IsEmpty ? [null] : spec.Models.Cast<ModelRef?>();
 

@@ -13,6 +13,12 @@ internal sealed class CandidateJudge(CheckSpec? check)
 {
     private readonly AnswerCheck? _check = check is null ? null : new AnswerCheck(check);
 
+    /// <summary>The model's verdict is decoded constrained to exactly <c>yes</c> or <c>no</c>.</summary>
+    public bool Constrained { get; init; }
+
+    /// <summary>The two verdicts a constrained judge may write.</summary>
+    internal static Compose.Models.OutputConstraint YesNo { get; } = Compose.Models.OutputConstraint.OneOf("yes", "no");
+
     /// <summary>
     /// True when <paramref name="candidate"/> passes. <paramref name="position"/> is the 1-based position the
     /// template shows; <paramref name="sample"/> is the call's sample index (its seed derives from it).
@@ -41,7 +47,9 @@ internal sealed class CandidateJudge(CheckSpec? check)
             data["reasoning"] = why.Text;
         }
 
-        var reply = await context.CallAsync(model, "verify", sample, context.Render("verify", data), cancellationToken).ConfigureAwait(false);
+        var reply = Constrained
+            ? await context.CallAsync(model, "verify", sample, context.Render("verify", data), new CallShape { Constraint = YesNo }, cancellationToken).ConfigureAwait(false)
+            : await context.CallAsync(model, "verify", sample, context.Render("verify", data), cancellationToken).ConfigureAwait(false);
         return ModelVerdict.Parse(reply.Text) ?? false;
     }
 }

@@ -13,7 +13,7 @@ namespace Compose.Techniques;
 /// </summary>
 public sealed class Verify(VerifySpec spec) : ITechnique
 {
-    private readonly CandidateJudge _judge = new(spec.Check);
+    private readonly CandidateJudge _judge = new(spec.Check) { Constrained = spec.Constrained };
 
     public VerifySpec Spec { get; } = spec;
 

@@ -17,6 +17,9 @@ public sealed record VerifySpec(ModelRef? Model, CheckSpec? Check, OnNonePass On
     /// that sees that reasoning (two calls per candidate, Archon's verifier); a model judge only.
     /// </summary>
     public bool Reasoning { get; init; }
+
+    /// <summary>True when the model's verdict is decoded constrained to exactly <c>yes</c> or <c>no</c> (it must offer constrained output).</summary>
+    public bool Constrained { get; init; }
 }
 
 /// <summary>What happens when a verify step passes no candidate.</summary>
@@ -49,6 +52,7 @@ public sealed class VerifyDefinition : TechniqueDefinition<VerifySpec>
         new("check", "A program check instead of a model: { regex: ... }, { number: true | N } or { has_answer: true }."),
         new("on_none", "When none passes: keep_all (default), keep_best or fail.") { Words = OnNoneWords },
         new("reasoning", "true: the model first reasons about each candidate, then judges it seeing that reasoning (two calls per candidate; default false)."),
+        new("constrained", "true: the verdict is decoded constrained to exactly 'yes' or 'no', so it always parses (the model must offer constrained output: provider onnx; default false)."),
     ];
 
     public override ImmutableArray<TechniqueTemplate> Templates { get; } = [Prompt, TechniqueTemplate.BuiltIn("verify_reasoning")];
@@ -75,8 +79,18 @@ public sealed class VerifyDefinition : TechniqueDefinition<VerifySpec>
             reasoning = false;
         }
 
-        return new VerifySpec(model, check, onNone, reader.Location) { Reasoning = reasoning };
+        var constrained = reader.Bool("constrained") ?? false;
+        if (constrained && !reader.Has("model") && reader.Has("check"))
+        {
+            reader.Warning(DiagnosticCodes.UnusedOption, reader.KeyLocation("constrained"), "'constrained' has no effect with a 'check': no model writes a verdict", "remove 'constrained', or judge with 'model: NAME'");
+            constrained = false;
+        }
+
+        return new VerifySpec(model, check, onNone, reader.Location) { Reasoning = reasoning, Constrained = constrained };
     }
+
+    public override TechniqueNeeds Needs(VerifySpec spec) =>
+        spec.Constrained ? new() { FromModels = Compose.Models.ModelCapabilities.ConstrainedOutput } : TechniqueNeeds.None;
 
     public override IEnumerable<ModelRef?> Models(VerifySpec spec) => spec.Model is not null || spec.Check is null ? [spec.Model] : [];
 
