@@ -9,6 +9,7 @@ internal sealed class SequenceState(GenerationRequest request, CancellationToken
     public TokenSampler Sampler { get; } = new(request.Sampling);
     public List<int> Tokens { get; } = new(Math.Min(Math.Max(request.MaxNewTokens, 1), 4096));
     public List<double> LogProbs { get; } = new(Math.Min(Math.Max(request.MaxNewTokens, 1), 4096));
+    public List<IReadOnlyList<TokenChoice>> Top { get; } = [];
 
     /// <summary>Left padding of this sequence's prompt in its batch.</summary>
     public int Pad { get; set; }
@@ -18,5 +19,5 @@ internal sealed class SequenceState(GenerationRequest request, CancellationToken
     public bool IsDone => Completion.Task.IsCompleted;
 
     public void Finish(GenerationFinishReason reason) =>
-        Completion.TrySetResult(new GenerationResult(Tokens.ToArray(), LogProbs.ToArray(), reason, Request.PromptIds.Count));
+        Completion.TrySetResult(new GenerationResult(Tokens.ToArray(), LogProbs.ToArray(), reason, Request.PromptIds.Count) { Top = Top.ToArray() });
 }
