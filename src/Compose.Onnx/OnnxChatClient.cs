@@ -88,7 +88,8 @@ public sealed class OnnxChatClient : IChatClient
 
         // On the generation thread: the tokens since the last chunk, their log-probabilities and alternatives.
         var (ids, lps, tops) = (new List<int>(), new List<double>(), new List<IReadOnlyList<TokenChoice>>());
-        var (generated, sent) = (0, 0);
+        var generated = 0;
+        var sent = 0;
         request = request with
         {
             TopObserver = withTokens ? tops.Add : null,
@@ -146,8 +147,18 @@ public sealed class OnnxChatClient : IChatClient
         {
             if (!generation.IsCompleted)
             {
+                // Stopped part way: the sequence leaves the batch at its next token, and the receipt says what it generated.
                 await stop.CancelAsync().ConfigureAwait(false);
+                try
+                {
+                    await generation.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
             }
+
+            StreamReceipt.Of(options)?.Fill(promptTokens, Volatile.Read(ref generated));
         }
 
         text.Complete();

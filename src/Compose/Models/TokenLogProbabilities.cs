@@ -4,6 +4,34 @@ using Microsoft.Extensions.AI;
 
 namespace Compose.Models;
 
+/// <summary>
+/// What a streamed call really generated, filled by its provider when the stream ends (see
+/// <see cref="TokenLogProbabilities.ReceiptKey"/>): a stream stopped part way may have generated tokens its reader never saw.
+/// Written once by the provider, read by the usage middleware after the stream is disposed.
+/// </summary>
+public sealed class StreamReceipt
+{
+    private long _input = -1;
+    private long _output = -1;
+
+    /// <summary>The prompt's tokens, or null when not reported.</summary>
+    public long? InputTokens => Interlocked.Read(ref _input) is var v and >= 0 ? v : null;
+
+    /// <summary>The tokens generated, or null when not reported.</summary>
+    public long? OutputTokens => Interlocked.Read(ref _output) is var v and >= 0 ? v : null;
+
+    /// <summary>Records what the call generated.</summary>
+    public void Fill(long inputTokens, long outputTokens)
+    {
+        Interlocked.Exchange(ref _input, Math.Max(0, inputTokens));
+        Interlocked.Exchange(ref _output, Math.Max(0, outputTokens));
+    }
+
+    /// <summary>The receipt in <paramref name="options"/>, if the caller asked for one.</summary>
+    public static StreamReceipt? Of(ChatOptions? options) =>
+        options?.AdditionalProperties?.TryGetValue(TokenLogProbabilities.ReceiptKey, out var value) == true ? value as StreamReceipt : null;
+}
+
 /// <summary>One alternative a model weighed for a generated token: its text and log-probability.</summary>
 public sealed record TokenAlternative(string Token, double LogProbability);
 
@@ -48,6 +76,12 @@ public static class TokenLogProbabilities
 
     /// <summary>Streamed update: the input (prompt) tokens of the call (a long).</summary>
     public const string InputTokensKey = "compose.input_tokens";
+
+    /// <summary>
+    /// Options of a streamed call: a <see cref="StreamReceipt"/> the usage middleware adds; a provider that knows what it
+    /// generated fills it when its stream ends, also when the stream is stopped before all its updates were read.
+    /// </summary>
+    public const string ReceiptKey = "compose.stream_receipt";
 
     /// <summary>The most alternatives a request may ask for (OpenAI's limit).</summary>
     public const int MaxTop = 20;

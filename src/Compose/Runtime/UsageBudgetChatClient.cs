@@ -75,6 +75,13 @@ public sealed class UsageBudgetChatClient(IChatClient inner, string modelName) :
         // caller cancels or stops reading is billed for what it produced: the progress the provider reported
         // (TokenLogProbabilities.OutputTokensKey / InputTokensKey), else its text at 4 characters a token.
         var meter = new StreamMeter();
+        if (budget is not null)
+        {
+            options = options?.Clone() ?? new ChatOptions();
+            options.AdditionalProperties = options.AdditionalProperties is { } extras ? new AdditionalPropertiesDictionary(extras) : [];
+            options.AdditionalProperties[TokenLogProbabilities.ReceiptKey] = meter.Receipt;
+        }
+
         var ended = StreamEnd.Abandoned;
         var updates = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
         try
@@ -134,9 +141,12 @@ public sealed class UsageBudgetChatClient(IChatClient inner, string modelName) :
         Failed,
     }
 
-    /// <summary>What one stream has reported so far: its usage contents, its progress, the characters of its text.</summary>
+    /// <summary>What one stream has reported so far: its receipt, its usage contents, its progress, the characters of its text.</summary>
     private sealed class StreamMeter
     {
+        /// <summary>What the provider says it generated, when it fills the receipt (the most exact count of a stopped stream).</summary>
+        public StreamReceipt Receipt { get; } = new();
+
         private long _progressInput;
         private long _progressOutput;
         private long _chars;
@@ -146,11 +156,12 @@ public sealed class UsageBudgetChatClient(IChatClient inner, string modelName) :
         public long Output { get; private set; }
 
         /// <summary>The input tokens of a call stopped part way: reported usage, else the reported prompt tokens.</summary>
-        public long PartialInput => Input > 0 ? Input : _progressInput;
+        public long PartialInput => Receipt.InputTokens is { } r ? Plausible(r) : Input > 0 ? Input : _progressInput;
 
         /// <summary>The output tokens of a call stopped part way: reported usage or progress, else its text at 4 characters a token.</summary>
         public long PartialOutput =>
-            Output > 0 ? Output
+            Receipt.OutputTokens is { } r ? Plausible(r)
+            : Output > 0 ? Output
             : _progressOutput > 0 ? _progressOutput
             : _chars > 0 ? Math.Min(Compose.Models.Providers.SimulatedChatClient.Tokens((int)Math.Min(_chars, int.MaxValue)), MaxTokensPerCall)
             : 0;
