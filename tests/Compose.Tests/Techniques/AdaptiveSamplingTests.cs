@@ -137,7 +137,8 @@ public sealed class AdaptiveSamplingTests
         var c99 = C(0.99);
         var slow = string.Join(' ', Enumerable.Repeat("6", 200));
         var model = new BySample("n1", Q, ["5", "6", "the answer is 5", "6", "6", slow],
-            [[Ln09], [Ln099], [Ln09, Ln05], [Ln099], [Ln099], [Ln099]]) { TokenLatency = TimeSpan.FromMilliseconds(2) };
+            [[Ln09], [Ln099], [Ln09, Ln05], [Ln099], [Ln099], [Ln099]])
+        { TokenLatency = TimeSpan.FromMilliseconds(2) };
         var trace = new ListTrace();
         var spec = new DeepConfSpec(null, DeepConfMode.Online, 6, 2, 2, 1.0, ConfidenceMeasure.LowestGroup, 2, 2, 0.8, null, At);
         var (result, budget) = await RunMetered(spec, model, trace);

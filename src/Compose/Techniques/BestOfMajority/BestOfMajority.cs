@@ -31,7 +31,8 @@ public sealed class BestOfMajority(BestOfMajoritySpec spec) : ITechnique
         context.Report(new TechniqueEvent(context.NodeId, "best_of_majority", ImmutableDictionary<string, string>.Empty
             .Add("answers", string.Join(",", staying.Select(t => $"{t.Answer}:{t.Votes}")))
             .Add("candidates", pool.Length.ToString(CultureInfo.InvariantCulture))
-            .Add("by", _reward is null ? "logprob" : "reward")) { QuestionId = context.Question.Id });
+            .Add("by", _reward is null ? "logprob" : "reward"))
+        { QuestionId = context.Question.Id });
 
         IReadOnlyList<(int Index, double Score)> scored;
         if (_reward is not null)
