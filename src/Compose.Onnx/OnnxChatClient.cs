@@ -63,12 +63,18 @@ public sealed class OnnxChatClient : IChatClient
         var result = await Model.GenerateAsync(request, cancellationToken).ConfigureAwait(false);
         text.Complete();
         var message = new ChatMessage(ChatRole.Assistant, text.Text);
+        var extras = Extras(result, text);
+        if (TokenLogProbabilities.Requested(options) is not null)
+        {
+            extras[TokenLogProbabilities.TokensKey] = Tokens(result.Tokens, result.LogProbs, result.Top, 0, result.Tokens.Count);
+        }
+
         return new ChatResponse(message)
         {
             ModelId = _metadata.DefaultModelId,
             FinishReason = FinishReason(result, text),
             Usage = Usage(result),
-            AdditionalProperties = Extras(result, text),
+            AdditionalProperties = extras,
             CreatedAt = DateTimeOffset.UtcNow,
         };
     }
@@ -77,17 +83,29 @@ public sealed class OnnxChatClient : IChatClient
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var (request, text) = Prepare(messages, options);
-        var channel = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var channel = Channel.CreateUnbounded<Chunk>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         var inner = request.Observer!;
+        var withTokens = TokenLogProbabilities.Requested(options) is not null;
+
+        // On the generation thread: the tokens since the last chunk, their log-probabilities and alternatives.
+        var (ids, lps, tops) = (new List<int>(), new List<double>(), new List<IReadOnlyList<TokenChoice>>());
+        var generated = 0;
+        var sent = 0;
         request = request with
         {
+            TopObserver = withTokens ? tops.Add : null,
             Observer = (token, lp) =>
             {
                 var go = inner(token, lp);
+                generated++;
+                ids.Add(token);
+                lps.Add(lp);
                 var chunk = text.TakeChunk();
                 if (chunk.Length > 0)
                 {
-                    channel.Writer.TryWrite(chunk);
+                    var tokens = withTokens ? Tokens(ids, lps, tops, sent, ids.Count) : [];
+                    sent = ids.Count;
+                    channel.Writer.TryWrite(new Chunk(chunk, tokens, generated));
                 }
 
                 return go;
@@ -99,12 +117,29 @@ public sealed class OnnxChatClient : IChatClient
         var generation = Model.GenerateAsync(request, stop.Token);
         _ = generation.ContinueWith(_ => channel.Writer.TryComplete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         var id = Guid.NewGuid().ToString("N");
+        var promptTokens = (long)request.PromptIds.Count;
         GenerationResult result;
         try
         {
             await foreach (var chunk in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                yield return new ChatResponseUpdate(ChatRole.Assistant, chunk) { ResponseId = id, MessageId = id, ModelId = _metadata.DefaultModelId };
+                var extras = new AdditionalPropertiesDictionary
+                {
+                    [TokenLogProbabilities.OutputTokensKey] = (long)chunk.Generated,
+                    [TokenLogProbabilities.InputTokensKey] = promptTokens,
+                };
+                if (!chunk.Tokens.IsEmpty)
+                {
+                    extras[TokenLogProbabilities.TokensKey] = chunk.Tokens;
+                }
+
+                yield return new ChatResponseUpdate(ChatRole.Assistant, chunk.Text)
+                {
+                    ResponseId = id,
+                    MessageId = id,
+                    ModelId = _metadata.DefaultModelId,
+                    AdditionalProperties = extras,
+                };
             }
 
             result = await generation.ConfigureAwait(false);
@@ -113,8 +148,18 @@ public sealed class OnnxChatClient : IChatClient
         {
             if (!generation.IsCompleted)
             {
+                // Stopped part way: the sequence leaves the batch at its next token, and the receipt says what it generated.
                 await stop.CancelAsync().ConfigureAwait(false);
+                try
+                {
+                    await generation.ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
             }
+
+            StreamReceipt.Of(options)?.Fill(promptTokens, Volatile.Read(ref generated));
         }
 
         text.Complete();
@@ -125,8 +170,38 @@ public sealed class OnnxChatClient : IChatClient
             MessageId = id,
             ModelId = _metadata.DefaultModelId,
             FinishReason = FinishReason(result, text),
-            AdditionalProperties = Extras(result, text),
+            AdditionalProperties = Final(result, text, withTokens ? Tokens(result.Tokens, result.LogProbs, result.Top, sent, result.Tokens.Count) : []),
         };
+    }
+
+    /// <summary>One streamed piece of text, the tokens it completes, and the output tokens generated so far.</summary>
+    private sealed record Chunk(string Text, ImmutableArray<TokenLogProbability> Tokens, int Generated);
+
+    private static AdditionalPropertiesDictionary Final(GenerationResult result, ReplyTextBuilder text, ImmutableArray<TokenLogProbability> rest)
+    {
+        var extras = Extras(result, text);
+        extras[TokenLogProbabilities.OutputTokensKey] = (long)result.Tokens.Count;
+        if (!rest.IsEmpty)
+        {
+            extras[TokenLogProbabilities.TokensKey] = rest;
+        }
+
+        return extras;
+    }
+
+    /// <summary>Tokens <paramref name="from"/>..<paramref name="to"/> as <see cref="TokenLogProbability"/>, their alternatives decoded.</summary>
+    private ImmutableArray<TokenLogProbability> Tokens(IReadOnlyList<int> ids, IReadOnlyList<double> lps, IReadOnlyList<IReadOnlyList<TokenChoice>> top, int from, int to)
+    {
+        var tokens = ImmutableArray.CreateBuilder<TokenLogProbability>(Math.Max(0, to - from));
+        for (var i = from; i < to; i++)
+        {
+            var alternatives = i < top.Count
+                ? top[i].Select(c => new TokenAlternative(Model.Tokenizer.Decode([c.Id]), c.LogProb)).ToImmutableArray()
+                : [];
+            tokens.Add(new TokenLogProbability(Model.Tokenizer.Decode([ids[i]]), lps[i], alternatives));
+        }
+
+        return tokens.ToImmutable();
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>
@@ -163,6 +238,7 @@ public sealed class OnnxChatClient : IChatClient
             Sampling = sampling,
             StopTokenIds = _stopTokenIds,
             Observer = (token, _) => text.Add(token),
+            TopLogProbs = TokenLogProbabilities.Requested(options) ?? 0,
         };
         return (Constrain(request, ChatConstraint.Of(options)), text);
     }

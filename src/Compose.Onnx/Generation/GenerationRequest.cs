@@ -7,6 +7,9 @@ namespace Compose.Onnx.Generation;
 /// </summary>
 public delegate bool TokenObserver(int token, float logProb);
 
+/// <summary>One of the most likely tokens at a position: its id and log-probability (log-softmax of the raw logits).</summary>
+public readonly record struct TokenChoice(int Id, float LogProb);
+
 /// <summary>One sequence to generate from a tokenized prompt.</summary>
 public sealed record GenerationRequest
 {
@@ -35,4 +38,14 @@ public sealed record GenerationRequest
     /// JSON schema); engines without one refuse a request that carries it.
     /// </summary>
     public Compose.Models.OutputConstraint? Guidance { get; init; }
+
+    /// <summary>
+    /// The most likely tokens to report at each generated position, with their log-probabilities (0: none), computed
+    /// from the logits the step already has; they are in <see cref="GenerationResult.Top"/> and, before the
+    /// <see cref="Observer"/> sees the token, in the sequence's <see cref="TopObserver"/>.
+    /// </summary>
+    public int TopLogProbs { get; init; }
+
+    /// <summary>Sees each generated token's top alternatives (when <see cref="TopLogProbs"/> &gt; 0) just before <see cref="Observer"/>.</summary>
+    public Action<IReadOnlyList<TokenChoice>>? TopObserver { get; init; }
 }

@@ -8,4 +8,7 @@ public sealed record GenerationResult(
     int PromptTokens)
 {
     public double LogProbSum => LogProbs.Sum();
+
+    /// <summary>Per token, its most likely alternatives (when the request asked for them), most likely first.</summary>
+    public IReadOnlyList<IReadOnlyList<TokenChoice>> Top { get; init; } = [];
 }

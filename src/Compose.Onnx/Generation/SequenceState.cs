@@ -11,6 +11,7 @@ internal sealed class SequenceState(GenerationRequest request, CancellationToken
     public TokenSampler Sampler { get; } = new(request.Sampling);
     public List<int> Tokens { get; } = new(Math.Min(Math.Max(request.MaxNewTokens, 1), 4096));
     public List<double> LogProbs { get; } = new(Math.Min(Math.Max(request.MaxNewTokens, 1), 4096));
+    public List<IReadOnlyList<TokenChoice>> Top { get; } = [];
 
     /// <summary>Left padding of this sequence's prompt in its batch.</summary>
     public int Pad { get; set; }
@@ -58,5 +59,5 @@ internal sealed class SequenceState(GenerationRequest request, CancellationToken
     }
 
     public void Finish(GenerationFinishReason reason) =>
-        Completion.TrySetResult(new GenerationResult(Tokens.ToArray(), LogProbs.ToArray(), reason, Request.PromptIds.Count));
+        Completion.TrySetResult(new GenerationResult(Tokens.ToArray(), LogProbs.ToArray(), reason, Request.PromptIds.Count) { Top = Top.ToArray() });
 }

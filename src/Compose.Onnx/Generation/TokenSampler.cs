@@ -78,6 +78,36 @@ public sealed class TokenSampler
         return token;
     }
 
+    /// <summary>
+    /// The <paramref name="k"/> most likely tokens under <paramref name="logits"/> with their log-probabilities (log-softmax
+    /// at temperature 1, as <see cref="Next"/> reports), most likely first (the lower id first on a tie).
+    /// </summary>
+    public TokenChoice[] Top(ReadOnlySpan<float> logits, int k)
+    {
+        k = Math.Clamp(k, 0, logits.Length);
+        if (k == 0)
+        {
+            return [];
+        }
+
+        var max = TensorPrimitives.Max(logits);
+        EnsureScratch(logits.Length);
+        var s = _scratch.AsSpan(0, logits.Length);
+        TensorPrimitives.Subtract(logits, max, s);
+        TensorPrimitives.Exp(s, s);
+        var logSum = max + MathF.Log(TensorPrimitives.Sum<float>(s));
+        var ids = new int[k];
+        SelectTopK(logits, ids);
+        var top = new TokenChoice[k];
+        for (var i = 0; i < k; i++)
+        {
+            top[i] = new TokenChoice(ids[i], logits[ids[i]] - logSum);
+        }
+
+        Array.Sort(top, static (a, b) => a.LogProb != b.LogProb ? b.LogProb.CompareTo(a.LogProb) : a.Id.CompareTo(b.Id));
+        return top;
+    }
+
     /// <summary>log softmax(logits)[index], computed stably.</summary>
     public float LogSoftmaxAt(ReadOnlySpan<float> logits, int index)
     {

@@ -155,7 +155,7 @@ internal sealed class DecoderRunner
                 {
                     var s = live[r];
                     var logits = LogitsRow(outputs[0], shape, r);
-                    if (Accept(s, s.Next(logits, out var lp), lp, total))
+                    if (Accept(s, s.Next(logits, out var lp), lp, TopOf(s, logits), total))
                     {
                         next.Add(s);
                         run.LiveRows.Add(r);
@@ -424,7 +424,7 @@ internal sealed class DecoderRunner
                 {
                     s.Pad = pads[r];
                     var logits = LogitsRow(outputs[0], shape, r);
-                    if (Accept(s, s.Next(logits, out var lp), lp, length))
+                    if (Accept(s, s.Next(logits, out var lp), lp, TopOf(s, logits), length))
                     {
                         live.Add(s);
                         rows.Add(r);
@@ -601,8 +601,15 @@ internal sealed class DecoderRunner
         return new OwnedValues(result);
     }
 
-    /// <summary>Records a sampled token; false when the sequence is finished (and completed).</summary>
-    private bool Accept(SequenceState s, int token, float logProb, int total)
+    /// <summary>The alternatives a sequence asked for at this position, or null.</summary>
+    private static TokenChoice[]? TopOf(SequenceState s, ReadOnlySpan<float> logits) =>
+        s.Request.TopLogProbs > 0 && !s.Cancellation.IsCancellationRequested ? s.Sampler.Top(logits, s.Request.TopLogProbs) : null;
+
+    /// <summary>
+    /// Records a sampled token; false when the sequence is finished (and completed). A sequence whose cancellation is
+    /// requested (before the step, or by its observer while it sees this token) leaves at once: no further step runs for it.
+    /// </summary>
+    private bool Accept(SequenceState s, int token, float logProb, TokenChoice[]? top, int total)
     {
         if (s.Cancellation.IsCancellationRequested)
         {
@@ -619,10 +626,22 @@ internal sealed class DecoderRunner
 
         s.Tokens.Add(token);
         s.LogProbs.Add(logProb);
+        if (top is not null)
+        {
+            s.Top.Add(top);
+            request.TopObserver?.Invoke(top);
+        }
+
         _stats.AddTokens(1);
         if (request.Observer is { } observer && !observer(token, logProb))
         {
             s.Finish(GenerationFinishReason.StopSequence);
+            return false;
+        }
+
+        if (s.Cancellation.IsCancellationRequested)
+        {
+            s.Completion.TrySetCanceled(s.Cancellation);
             return false;
         }
 

@@ -40,6 +40,12 @@ public sealed record Candidate
 
     /// <summary>Sum of the log-probabilities of the generated tokens, when the model reported them.</summary>
     public double? LogProbability { get; init; }
+
+    /// <summary>The confidence summaries of its tokens (DeepConf), when they were asked for and the model reported them.</summary>
+    public ConfidenceSummary? Confidence { get; init; }
+
+    /// <summary>Null for a finished answer; why it was stopped part way (<see cref="ModelReply.Stopped"/>) otherwise.</summary>
+    public string? Stopped { get; init; }
 }
 
 /// <summary>A critique of one candidate, kept with it.</summary>

@@ -128,6 +128,114 @@ public sealed class TechniqueContext
     public async Task<ModelReply> CallAsync(string model, string purpose, int sample, string prompt, CallShape shape, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(shape);
+        var (client, messages, options, seed) = Prepare(model, purpose, sample, prompt, shape);
+        var started = Stopwatch.GetTimestamp();
+        var meter = CallMeter.Start();
+        ChatResponse response;
+        try
+        {
+            response = FinalStream is { } stream && purpose == Node.Spec.Kind
+                ? await StreamAsync(client, messages, options, stream, cancellationToken).ConfigureAwait(false)
+                : await client.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw Failed(ex, model, purpose, sample, seed, messages, started);
+        }
+
+        return Replied(response, model, purpose, sample, seed, messages, started, meter, shape);
+    }
+
+    /// <summary>
+    /// Calls <paramref name="model"/> like <see cref="CallAsync(string, string, int, string, CallShape, CancellationToken)"/>,
+    /// streaming the reply so that it can be stopped part way: when <paramref name="stop"/> is cancelled (the technique
+    /// no longer needs the reply), or when <paramref name="keepGoing"/> returns false for a token as it arrives (ask for
+    /// tokens with <see cref="CallShape.TopLogProbs"/>), the call ends at once and the reply holds what was generated,
+    /// with <see cref="ModelReply.Stopped"/> set; it is billed only for the tokens it produced. A cancelled
+    /// <paramref name="cancellationToken"/> (the question's) throws as usual.
+    /// </summary>
+    public async Task<ModelReply> SampleAsync(
+        string model,
+        string purpose,
+        int sample,
+        string prompt,
+        CallShape shape,
+        Func<Compose.Models.TokenLogProbability, bool>? keepGoing,
+        CancellationToken stop,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var (client, messages, options, seed) = Prepare(model, purpose, sample, prompt, shape);
+        var started = Stopwatch.GetTimestamp();
+        var meter = CallMeter.Start();
+        var updates = new List<ChatResponseUpdate>();
+        var tokens = ImmutableArray.CreateBuilder<Compose.Models.TokenLogProbability>();
+        string? stopped = null;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, cancellationToken);
+        try
+        {
+            if (stop.IsCancellationRequested)
+            {
+                stopped = ModelReply.StoppedByCaller;
+            }
+            else
+            {
+                await foreach (var update in client.GetStreamingResponseAsync(messages, options, linked.Token).ConfigureAwait(false))
+                {
+                    updates.Add(update);
+                    var arrived = Compose.Models.TokenLogProbabilities.Of(update.AdditionalProperties);
+                    tokens.AddRange(arrived);
+                    if (keepGoing is not null && arrived.Any(t => !keepGoing(t)))
+                    {
+                        stopped = ModelReply.StoppedByMonitor;
+                        break;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            stopped = ModelReply.StoppedByCaller;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw Failed(ex, model, purpose, sample, seed, messages, started);
+        }
+
+        var response = updates.ToChatResponse();
+        if (tokens.Count > 0)
+        {
+            // Each update carried its own tokens; the reply holds them all.
+            response.AdditionalProperties ??= [];
+            response.AdditionalProperties[Compose.Models.TokenLogProbabilities.TokensKey] = tokens.ToImmutable();
+        }
+
+        if (stopped is null)
+        {
+            return Replied(response, model, purpose, sample, seed, messages, started, meter, shape);
+        }
+
+        // Stopped part way: what the budget billed (nothing when the call never started), the text and tokens so far.
+        var usage = meter.Metered ?? Usage.Zero;
+        var text = response.Text;
+        var partial = tokens.ToImmutable();
+        if (_trace is not NullTraceSink)
+        {
+            _trace.Write(new ModelCalled(NodeId, purpose, model, sample, seed, ToTrace(messages), text, usage.InputTokens, usage.OutputTokens,
+                Stopwatch.GetElapsedTime(started).TotalMilliseconds, null)
+            { QuestionId = Question.Id, Stopped = stopped });
+        }
+
+        return new ModelReply(text, usage, partial.IsEmpty ? null : partial.Sum(t => t.LogProbability), model)
+        {
+            Tokens = partial,
+            Stopped = stopped,
+            Truncated = true,
+        };
+    }
+
+    private (IChatClient Client, List<ChatMessage> Messages, ChatOptions Options, long Seed) Prepare(string model, string purpose, int sample, string prompt, CallShape shape)
+    {
         var (temperature, withHistory) = (shape.Temperature, shape.WithHistory);
         var client = _models[model];
         var messages = new List<ChatMessage>(4);
@@ -166,34 +274,35 @@ public sealed class TechniqueContext
             Compose.Models.ChatConstraint.Constrain(options, constraint);
         }
 
-        var started = Stopwatch.GetTimestamp();
-        var meter = CallMeter.Start();
-        ChatResponse response;
-        try
+        if (shape.TopLogProbs is { } top)
         {
-            response = FinalStream is { } stream && purpose == Node.Spec.Kind
-                ? await StreamAsync(client, messages, options, stream, cancellationToken).ConfigureAwait(false)
-                : await client.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            _trace.Write(new ModelCalled(NodeId, purpose, model, sample, seed, ToTrace(messages), null, 0, 0,
-                Stopwatch.GetElapsedTime(started).TotalMilliseconds, ex.Message)
-            { QuestionId = Question.Id });
-            var failure = ex is Language.DiagnosticException { Diagnostics.Count: > 0 } refused ? Named(refused, model, purpose) : ex;
-            if (failure is not BudgetExceededException)
-            {
-                Failures?.Record(failure);
-            }
-
-            if (!ReferenceEquals(failure, ex))
-            {
-                throw failure;
-            }
-
-            throw;
+            Compose.Models.TokenLogProbabilities.Request(options, top);
         }
 
+        return (client, messages, options, seed);
+    }
+
+    private Exception Failed(Exception ex, string model, string purpose, int sample, long seed, List<ChatMessage> messages, long started)
+    {
+        _trace.Write(new ModelCalled(NodeId, purpose, model, sample, seed, ToTrace(messages), null, 0, 0,
+            Stopwatch.GetElapsedTime(started).TotalMilliseconds, ex.Message)
+        { QuestionId = Question.Id });
+        var failure = ex is Language.DiagnosticException { Diagnostics.Count: > 0 } refused ? Named(refused, model, purpose) : ex;
+        if (failure is not BudgetExceededException)
+        {
+            Failures?.Record(failure);
+        }
+
+        if (ReferenceEquals(failure, ex))
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex).Throw();
+        }
+
+        return failure;
+    }
+
+    private ModelReply Replied(ChatResponse response, string model, string purpose, int sample, long seed, List<ChatMessage> messages, long started, CallMeter meter, CallShape shape)
+    {
         // Usage as the budget metered it; a metered model that was never reached answered from an outer cache (nothing
         // spent); a model without the middleware (a nested pipeline meters its own calls) reports its own usage.
         var cached = meter.Metered is null && MeteredModels.Contains(model);
@@ -207,6 +316,12 @@ public sealed class TechniqueContext
             System.Text.Json.JsonElement { ValueKind: System.Text.Json.JsonValueKind.Number } e => e.GetDouble(), // from a response cache
             _ => null,
         } : null;
+        var tokens = shape.TopLogProbs is null ? [] : Compose.Models.TokenLogProbabilities.Of(response.AdditionalProperties);
+        if (logprob is null && !tokens.IsEmpty)
+        {
+            logprob = tokens.Sum(t => t.LogProbability);
+        }
+
         if (_trace is not NullTraceSink)
         {
             _trace.Write(new ModelCalled(NodeId, purpose, model, sample, seed, ToTrace(messages), text, usage.InputTokens, usage.OutputTokens,
@@ -223,6 +338,7 @@ public sealed class TechniqueContext
                 _ => null,
             } : null,
             Truncated = response.FinishReason == ChatFinishReason.Length,
+            Tokens = tokens,
         };
     }
 
@@ -288,4 +404,10 @@ public sealed record CallShape
 
     /// <summary>A form the reply must take, enforced while decoding (<see cref="Compose.Models.ChatConstraint"/>); null for none.</summary>
     public Compose.Models.OutputConstraint? Constraint { get; init; }
+
+    /// <summary>
+    /// Ask for each generated token's log-probability with this many top alternatives (0..20; see
+    /// <see cref="Compose.Models.TokenLogProbabilities"/>); null asks for none. The reply's <see cref="ModelReply.Tokens"/> holds them.
+    /// </summary>
+    public int? TopLogProbs { get; init; }
 }

@@ -38,6 +38,12 @@ public sealed record ModelCalled(
 {
     /// <summary>True when the reply came from a cache in front of the model: nothing was spent (tokens 0).</summary>
     public bool? Cached { get; init; }
+
+    /// <summary>
+    /// Why the call was stopped part way (<c>cancelled</c>: its outcome could no longer matter; <c>monitor</c>: its running
+    /// confidence fell below a threshold); null for a reply the model finished. Its tokens are what it produced.
+    /// </summary>
+    public string? Stopped { get; init; }
 }
 
 public sealed record TraceMessage(string Role, string Text);

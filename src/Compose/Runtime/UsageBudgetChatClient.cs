@@ -71,29 +71,120 @@ public sealed class UsageBudgetChatClient(IChatClient inner, string modelName) :
             options = Capped(options, budget.ReserveCall(modelName));
         }
 
-        long input = 0, output = 0;
-        var completed = false;
+        // A stream that ends normally is billed by its usage; one that fails is not billed (as a failed call); one the
+        // caller cancels or stops reading is billed for what it produced: the progress the provider reported
+        // (TokenLogProbabilities.OutputTokensKey / InputTokensKey), else its text at 4 characters a token.
+        var meter = new StreamMeter();
+        if (budget is not null)
+        {
+            options = options?.Clone() ?? new ChatOptions();
+            options.AdditionalProperties = options.AdditionalProperties is { } extras ? new AdditionalPropertiesDictionary(extras) : [];
+            options.AdditionalProperties[TokenLogProbabilities.ReceiptKey] = meter.Receipt;
+        }
+
+        var ended = StreamEnd.Abandoned;
+        var updates = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
         try
         {
-            await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+            while (true)
             {
-                foreach (var usage in update.Contents.OfType<UsageContent>())
+                bool more;
+                try
                 {
-                    input = Math.Min(input + Plausible(usage.Details.InputTokenCount), MaxTokensPerCall);
-                    output = Math.Min(output + Plausible(usage.Details.OutputTokenCount), MaxTokensPerCall);
+                    more = await updates.MoveNextAsync().ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    ended = StreamEnd.Abandoned;
+                    throw;
+                }
+                catch
+                {
+                    ended = StreamEnd.Failed;
+                    throw;
                 }
 
-                yield return update;
+                if (!more)
+                {
+                    break;
+                }
+
+                meter.Add(updates.Current);
+                yield return updates.Current;
             }
 
-            completed = true;
+            ended = StreamEnd.Completed;
         }
         finally
         {
-            if (budget?.Record(modelName, input, output, completed) is { } metered && completed)
+            await updates.DisposeAsync().ConfigureAwait(false);
+            if (budget is not null)
             {
-                CallMeter.Current?.Metered = metered;
+                var metered = ended switch
+                {
+                    StreamEnd.Completed => budget.Record(modelName, meter.Input, meter.Output),
+                    StreamEnd.Failed => budget.Record(modelName, 0, 0, completed: false),
+                    _ => budget.Record(modelName, meter.PartialInput, meter.PartialOutput),
+                };
+                if (ended != StreamEnd.Failed)
+                {
+                    CallMeter.Current?.Metered = metered;
+                }
             }
+        }
+    }
+
+    private enum StreamEnd
+    {
+        Abandoned,
+        Completed,
+        Failed,
+    }
+
+    /// <summary>What one stream has reported so far: its receipt, its usage contents, its progress, the characters of its text.</summary>
+    private sealed class StreamMeter
+    {
+        /// <summary>What the provider says it generated, when it fills the receipt (the most exact count of a stopped stream).</summary>
+        public StreamReceipt Receipt { get; } = new();
+
+        private long _progressInput;
+        private long _progressOutput;
+        private long _chars;
+
+        public long Input { get; private set; }
+
+        public long Output { get; private set; }
+
+        /// <summary>The input tokens of a call stopped part way: reported usage, else the reported prompt tokens.</summary>
+        public long PartialInput => Receipt.InputTokens is { } r ? Plausible(r) : Input > 0 ? Input : _progressInput;
+
+        /// <summary>The output tokens of a call stopped part way: reported usage or progress, else its text at 4 characters a token.</summary>
+        public long PartialOutput =>
+            Receipt.OutputTokens is { } r ? Plausible(r)
+            : Output > 0 ? Output
+            : _progressOutput > 0 ? _progressOutput
+            : _chars > 0 ? Math.Min(Compose.Models.Providers.SimulatedChatClient.Tokens((int)Math.Min(_chars, int.MaxValue)), MaxTokensPerCall)
+            : 0;
+
+        public void Add(ChatResponseUpdate update)
+        {
+            foreach (var usage in update.Contents.OfType<UsageContent>())
+            {
+                Input = Math.Min(Input + Plausible(usage.Details.InputTokenCount), MaxTokensPerCall);
+                Output = Math.Min(Output + Plausible(usage.Details.OutputTokenCount), MaxTokensPerCall);
+            }
+
+            if (TokenLogProbabilities.Count(update.AdditionalProperties, TokenLogProbabilities.OutputTokensKey) is { } produced)
+            {
+                _progressOutput = Math.Max(_progressOutput, Plausible(produced));
+            }
+
+            if (TokenLogProbabilities.Count(update.AdditionalProperties, TokenLogProbabilities.InputTokensKey) is { } prompt)
+            {
+                _progressInput = Math.Max(_progressInput, Plausible(prompt));
+            }
+
+            _chars += update.Text.Length;
         }
     }
 }

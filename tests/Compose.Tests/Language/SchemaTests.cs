@@ -56,7 +56,7 @@ public sealed class SchemaTests
     [Fact]
     public void Describes_every_technique_of_the_catalog_with_its_options_words_and_templates()
     {
-        Assert.Equal(12, TechniqueCatalog.BuiltIn.All.Length);
+        Assert.Equal(16, TechniqueCatalog.BuiltIn.All.Length);
         foreach (var definition in TechniqueCatalog.BuiltIn.All)
         {
             var kind = definition.Key;

@@ -38,4 +38,7 @@ public static class OpenAIDiagnosticCodes
 
     /// <summary><c>continue_final_message</c> is not true or false.</summary>
     public const string InvalidContinueFinalMessage = "CMP381";
+
+    /// <summary><c>logprobs</c> is not true or false.</summary>
+    public const string InvalidLogProbs = "CMP382";
 }

@@ -5,7 +5,7 @@ namespace Compose.Models.Providers;
 /// <summary>
 /// The options of an <c>openai</c> model, read and checked from its <see cref="ModelSpec"/>:
 /// <c>model</c>, <c>base_url</c>, <c>api_key_env</c>, <c>timeout_seconds</c>, <c>max_retries</c>, <c>organization</c>,
-/// <c>max_tokens_field</c>, <c>max_response_bytes</c>, <c>continue_final_message</c>.
+/// <c>max_tokens_field</c>, <c>max_response_bytes</c>, <c>continue_final_message</c>, <c>logprobs</c>.
 /// </summary>
 public sealed record OpenAIModelOptions
 {
@@ -61,6 +61,12 @@ public sealed record OpenAIModelOptions
     /// add_generation_prompt: false</c>. Off by default: the official API has no such extension.
     /// </summary>
     public bool ContinueFinalMessage { get; init; }
+
+    /// <summary>
+    /// The server reports token log-probabilities when asked (<c>logprobs: true</c>): the model declares
+    /// <see cref="ModelCapabilities.LogProbabilities"/>, so confidence-aware techniques may use it.
+    /// </summary>
+    public bool LogProbs { get; init; }
 
     /// <summary>The OpenAI organization id (<c>organization</c>), if any.</summary>
     public string? Organization { get; init; }

@@ -11,7 +11,7 @@ internal static partial class OpenAIModelOptionsReader
     public const int MaxRetriesLimit = 10;
 
     private static readonly ImmutableArray<string> s_options =
-        ["model", "base_url", "api_key_env", "timeout_seconds", "max_retries", "organization", "max_tokens_field", "max_response_bytes", "continue_final_message"];
+        ["model", "base_url", "api_key_env", "timeout_seconds", "max_retries", "organization", "max_tokens_field", "max_response_bytes", "continue_final_message", "logprobs"];
 
     /// <summary>Keys of the model entry the language itself reads; accepted if they reach the provider.</summary>
     private static readonly ImmutableArray<string> s_languageKeys = ["provider", "concurrency"];
@@ -93,6 +93,11 @@ internal static partial class OpenAIModelOptionsReader
             new(OpenAIDiagnosticCodes.InvalidContinueFinalMessage,
                 value => $"model '{spec.Name}': continue_final_message '{Shorten(value)}' is neither true nor false",
                 "true when the server continues a final assistant message (vLLM, SGLang: continue_final_message / add_generation_prompt)")) ?? false;
+        var logprobs = options.Bool(
+            "logprobs",
+            new(OpenAIDiagnosticCodes.InvalidLogProbs,
+                value => $"model '{spec.Name}': logprobs '{Shorten(value)}' is neither true nor false",
+                "true when the server reports token log-probabilities (logprobs / top_logprobs), as OpenAI, vLLM and llama.cpp do")) ?? false;
         var model = options.Required(
             "model",
             new(OpenAIDiagnosticCodes.MissingModel,
@@ -127,6 +132,7 @@ internal static partial class OpenAIModelOptionsReader
             Organization = organization,
             MaxResponseBytes = maxResponseBytes,
             ContinueFinalMessage = continuation,
+            LogProbs = logprobs,
             MaxTokensField = maxTokensField
                 ?? (IsOfficial(baseUrl) ? OpenAIModelOptions.MaxCompletionTokens : OpenAIModelOptions.MaxTokens),
         };

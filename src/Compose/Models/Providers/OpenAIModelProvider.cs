@@ -116,23 +116,27 @@ public sealed class OpenAIModelProvider(OpenAIProviderOptions? options = null) :
             clientOptions.AddPolicy(LegacyMaxTokensPolicy.Instance, PipelinePosition.PerCall);
         }
 
-        var client = new OpenAIClient(new ApiKeyCredential(key), clientOptions)
+        IChatClient client = new OpenAILogProbabilities(new OpenAIClient(new ApiKeyCredential(key), clientOptions)
             .GetChatClient(model.Model)
-            .AsIChatClient();
+            .AsIChatClient());
 
         // Innermost: a reply the client cannot read becomes an UpstreamReplyException, and no exception carrying
         // the key (a server may echo it) reaches logging or telemetry.
         return new SecretScrubbingChatClient(new OpenAIContinuation.Client(new OpenAIReplyReader(client, endpoint, http), spec.Name, model.ContinueFinalMessage));
     }
 
-    /// <summary>Continuation of a partial answer when the model says its server offers it (<c>continue_final_message: true</c>).</summary>
+    /// <summary>
+    /// Continuation of a partial answer and log-probabilities when the model says its server offers them
+    /// (<c>continue_final_message: true</c>, <c>logprobs: true</c>).
+    /// </summary>
     public ModelCapabilities Capabilities(ModelSpec spec, ModelProviderContext context)
     {
         try
         {
             var diagnostics = new List<Diagnostic>();
-            return OpenAIModelOptionsReader.Read(spec, context.Environment, diagnostics) is { ContinueFinalMessage: true }
-                ? ModelCapabilities.Continuation
+            return OpenAIModelOptionsReader.Read(spec, context.Environment, diagnostics) is { } read
+                ? (read.ContinueFinalMessage ? ModelCapabilities.Continuation : ModelCapabilities.None)
+                    | (read.LogProbs ? ModelCapabilities.LogProbabilities : ModelCapabilities.None)
                 : ModelCapabilities.None;
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)

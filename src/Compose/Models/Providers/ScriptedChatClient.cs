@@ -11,6 +11,9 @@ public sealed record ScriptedRule(Regex When, ImmutableArray<string> Replies)
 {
     /// <summary>A pattern the partial answer must match (<c>partial:</c>); null matches any.</summary>
     public Regex? Partial { get; init; }
+
+    /// <summary>Per reply, the log-probabilities of its words (the last repeated); empty when the rule scripts none.</summary>
+    public ImmutableArray<ImmutableArray<double>> LogProbs { get; init; } = [];
 }
 
 /// <summary>
@@ -29,7 +32,11 @@ public sealed class ScriptedChatClient(ImmutableArray<ScriptedRule> rules, strin
     public string Answer(string prompt, long seed) => Answer(prompt, null, seed);
 
     /// <summary>The reply to <paramref name="prompt"/> continuing <paramref name="partial"/> (null: an ordinary request) for a call with <paramref name="seed"/>.</summary>
-    public string Answer(string prompt, string? partial, long seed)
+    public string Answer(string prompt, string? partial, long seed) => Choose(prompt, partial, seed).Reply;
+
+    protected override ImmutableArray<double> WordLogProbabilities(string prompt, string? partial, long seed) => Choose(prompt, partial, seed).LogProbs;
+
+    private (string Reply, ImmutableArray<double> LogProbs) Choose(string prompt, string? partial, long seed)
     {
         foreach (var rule in Rules)
         {
@@ -45,11 +52,12 @@ public sealed class ScriptedChatClient(ImmutableArray<ScriptedRule> rules, strin
 
             if (match)
             {
-                return Pick(rule.Replies, seed);
+                var index = (int)((ulong)seed % (ulong)rule.Replies.Length);
+                return (rule.Replies[index], rule.LogProbs.IsDefaultOrEmpty ? [] : rule.LogProbs[Math.Min(index, rule.LogProbs.Length - 1)]);
             }
         }
 
-        return fallback ?? $"(scripted) {FirstLine(prompt)}";
+        return (fallback ?? $"(scripted) {FirstLine(prompt)}", []);
     }
 
     protected override string Reply(string prompt, long seed) => Answer(prompt, null, seed);

@@ -19,8 +19,14 @@ namespace Compose.Models.Providers;
 ///     - when: "Solve"
 ///       partial: "Step 1.*\n\n$"       # also matched against the partial answer a step-level search continues
 ///       replies: ["Step 2 ...\n\n"]      # ("" for an ordinary request)
+///     - when: "What is 2\+3"
+///       replies: ["5", "6"]
+///       logprobs: [-0.1, [-0.1, -2.5]]  # per reply: every word's log-probability, or one per word (the last repeated)
 ///   default: "I don't know."  # when no rule matches (default: echoes the prompt's first line)
+///   token_latency_ms: 5       # simulated delay per streamed word (default 0)
 /// </code>
+/// Log-probabilities are reported when a request asks for them (<see cref="TokenLogProbabilities"/>): a word (with the
+/// spaces before it) is a token, its top-k alternatives are itself and k - 1 that share the remaining probability.
 /// </summary>
 public sealed class ScriptedModelProvider : IModelProvider
 {
@@ -29,8 +35,8 @@ public sealed class ScriptedModelProvider : IModelProvider
     public const string UnknownOption = "CMP362";
     public const string BadValue = "CMP363";
 
-    private static readonly string[] Options = ["rules", "default", "latency_ms"];
-    private static readonly string[] RuleKeys = ["when", "partial", "reply", "replies"];
+    private static readonly string[] Options = ["rules", "default", "latency_ms", "token_latency_ms"];
+    private static readonly string[] RuleKeys = ["when", "partial", "reply", "replies", "logprobs"];
 
     public string Name => "scripted";
 
@@ -44,23 +50,32 @@ public sealed class ScriptedModelProvider : IModelProvider
     public IChatClient Create(ModelSpec spec, ModelProviderContext context)
     {
         var diagnostics = new List<Diagnostic>();
-        var (rules, fallback, latency) = Parse(spec, diagnostics);
+        var (rules, fallback, latency, tokenLatency) = Parse(spec, diagnostics);
         if (diagnostics.Any(d => d.IsError))
         {
             throw new DiagnosticException(diagnostics);
         }
 
-        return new ScriptedChatClient(rules, fallback, latency, spec.Name);
+        return new ScriptedChatClient(rules, fallback, latency, spec.Name) { TokenLatency = tokenLatency };
     }
 
-    /// <summary>A scripted model continues partial answers (its rules may match them with <c>partial:</c>).</summary>
-    public ModelCapabilities Capabilities(ModelSpec spec, ModelProviderContext context) => ModelCapabilities.Continuation;
+    /// <summary>
+    /// A scripted model continues partial answers (its rules may match them with <c>partial:</c>), and reports
+    /// log-probabilities when a rule scripts them (<c>logprobs:</c>).
+    /// </summary>
+    public ModelCapabilities Capabilities(ModelSpec spec, ModelProviderContext context)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var scripted = spec.Options["rules"] is SpecSequence rules && rules.Items.Any(r => r is SpecMapping m && m["logprobs"] is not null);
+        return ModelCapabilities.Continuation | (scripted ? ModelCapabilities.LogProbabilities : ModelCapabilities.None);
+    }
 
-    private (ImmutableArray<ScriptedRule> Rules, string? Fallback, TimeSpan Latency) Parse(ModelSpec spec, List<Diagnostic> diagnostics)
+    private (ImmutableArray<ScriptedRule> Rules, string? Fallback, TimeSpan Latency, TimeSpan TokenLatency) Parse(ModelSpec spec, List<Diagnostic> diagnostics)
     {
         var options = new ModelOptionsReader(Name, spec, diagnostics);
         options.Known(Options, new(UnknownOption));
         var latency = options.Milliseconds("latency_ms", 600_000, new(BadValue, hint: "For example: latency_ms: 50")) ?? TimeSpan.Zero;
+        var tokenLatency = options.Milliseconds("token_latency_ms", 60_000, new(BadValue, hint: "For example: token_latency_ms: 5")) ?? TimeSpan.Zero;
         var fallback = options.Text("default", new(BadValue, hint: "For example: default: \"I don't know.\""));
         var rules = ImmutableArray.CreateBuilder<ScriptedRule>();
         foreach (var item in options.List("rules", new(BadValue, "rules must be a list of { when, reply | replies }", "For example: rules: [ { when: 'hello', reply: 'hi' } ]")) ?? [])
@@ -126,14 +141,64 @@ public sealed class ScriptedModelProvider : IModelProvider
                 diagnostics.Add(Diagnostic.Error(MissingRuleKey, empty.Location, "'replies' is empty: a rule needs at least one reply", "For example: replies: [\"42\", \"41\"]"));
             }
 
+            var logprobs = rule["logprobs"] is { } scripted ? LogProbs(scripted, replies.Count, diagnostics) : [];
             if (when is not null && replies.Count > 0)
             {
-                rules.Add(new ScriptedRule(when, replies.ToImmutable()) { Partial = partial });
+                rules.Add(new ScriptedRule(when, replies.ToImmutable()) { Partial = partial, LogProbs = logprobs });
             }
         }
 
-        return (rules.ToImmutable(), fallback, latency);
+        return (rules.ToImmutable(), fallback, latency, tokenLatency);
     }
+
+    /// <summary>
+    /// A rule's <c>logprobs</c>: one number (every word of every reply), or a list with one entry per reply, each a
+    /// number (every word of that reply) or a list of numbers (one per word, the last repeated); every number at most 0.
+    /// </summary>
+    private static ImmutableArray<ImmutableArray<double>> LogProbs(SpecNode node, int replies, List<Diagnostic> diagnostics)
+    {
+        const string Hint = "For example: logprobs: -0.1, or one entry per reply: logprobs: [-0.1, [-0.1, -2.5]]";
+        ImmutableArray<double>? Numbers(SpecNode item) => item switch
+        {
+            SpecScalar s when Number(s) is { } n => [n],
+            SpecSequence seq when seq.Items.Length > 0 && seq.Items.All(i => i is SpecScalar x && Number(x) is not null) =>
+                [.. seq.Items.Select(i => Number((SpecScalar)i)!.Value)],
+            _ => null,
+        };
+
+        if (node is SpecScalar single)
+        {
+            if (Numbers(single) is { } all)
+            {
+                return [.. Enumerable.Repeat(all, Math.Max(1, replies))];
+            }
+        }
+        else if (node is SpecSequence list && list.Items.Length == replies && replies > 0)
+        {
+            var result = ImmutableArray.CreateBuilder<ImmutableArray<double>>(replies);
+            foreach (var item in list.Items)
+            {
+                if (Numbers(item) is not { } numbers)
+                {
+                    diagnostics.Add(Diagnostic.Error(BadValue, item.Location, "each 'logprobs' entry must be a log-probability (a number <= 0) or a list of them", Hint));
+                    return [];
+                }
+
+                result.Add(numbers);
+            }
+
+            return result.MoveToImmutable();
+        }
+
+        diagnostics.Add(Diagnostic.Error(BadValue, node.Location,
+            $"'logprobs' must be a log-probability (a number <= 0) or a list with one entry per reply ({replies})", Hint));
+        return [];
+    }
+
+    private static double? Number(SpecScalar scalar) =>
+        double.TryParse(scalar.Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n) && n <= 0 && !double.IsNaN(n)
+            ? n
+            : null;
 
     private static Regex? Pattern(SpecScalar text, string key, List<Diagnostic> diagnostics)
     {

@@ -19,6 +19,9 @@ namespace Compose.Models.Providers;
 /// </summary>
 public abstract partial class SimulatedChatClient(TimeSpan latency, string providerName, string modelId) : IChatClient
 {
+    /// <summary>A simulated delay before each streamed word (and, unstreamed, that delay times the words); zero by default.</summary>
+    public TimeSpan TokenLatency { get; init; }
+
     /// <summary>Characters per token in the simulated token count.</summary>
     public const int CharsPerToken = 4;
 
@@ -90,17 +93,52 @@ public abstract partial class SimulatedChatClient(TimeSpan latency, string provi
     protected virtual string Reply(string prompt, string? partial, long seed) =>
         partial is null ? Reply(prompt, seed) : throw ChatContinuation.NotSupported(ModelId, providerName, $"provider {providerName} answers whole prompts only");
 
-    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The log-probabilities of the words of the reply to <paramref name="prompt"/> (continuing <paramref name="partial"/>)
+    /// for a call with <paramref name="seed"/>: one per word, the last repeated for the words after it; empty when the
+    /// model reports none. Asked only when the request asks for log-probabilities (<see cref="TokenLogProbabilities"/>).
+    /// </summary>
+    protected virtual ImmutableArray<double> WordLogProbabilities(string prompt, string? partial, long seed) => [];
+
+    /// <summary>
+    /// <paramref name="text"/>'s words (a word with the spaces before it is a token of a simulated model) with
+    /// log-probabilities from <paramref name="perWord"/> (the last repeated) and <paramref name="top"/> alternatives each
+    /// (<see cref="TokenLogProbabilities.Simulated"/>).
+    /// </summary>
+    public static ImmutableArray<TokenLogProbability> WordTokens(string text, ImmutableArray<double> perWord, int top)
     {
-        if (Latency > TimeSpan.Zero)
+        ArgumentNullException.ThrowIfNull(text);
+        if (perWord.IsDefaultOrEmpty)
         {
-            await Task.Delay(Latency, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            cancellationToken.ThrowIfCancellationRequested();
+            return [];
         }
 
+        var words = Words().Matches(text);
+        var tokens = ImmutableArray.CreateBuilder<TokenLogProbability>(words.Count);
+        for (var i = 0; i < words.Count; i++)
+        {
+            var lp = perWord[Math.Min(i, perWord.Length - 1)];
+            tokens.Add(new TokenLogProbability(words[i].Value, lp, TokenLogProbabilities.Simulated(words[i].Value, lp, top)));
+        }
+
+        return tokens.MoveToImmutable();
+    }
+
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var response = Respond(messages, options, cancellationToken, out var words);
+        var wait = Latency + (TokenLatency * words);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+        }
+
+        return response;
+    }
+
+    private ChatResponse Respond(IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken, out int words)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
         var inputChars = 0;
         var prompt = "";
         foreach (var m in messages)
@@ -116,34 +154,73 @@ public abstract partial class SimulatedChatClient(TimeSpan latency, string provi
         var partial = ChatContinuation.PartialAnswer(messages, options);
         var (full, stoppedBy) = Stop(Reply(prompt, partial, options?.Seed ?? 0), options?.StopSequences);
         var reply = Limit(full, options?.MaxOutputTokens, out var cut);
+        words = Words().Count(reply);
+
+        // Why it stopped matters to a caller that gave stop sequences or continues an answer (a step-level search).
+        var extras = cut || (partial is null && options?.StopSequences is not { Count: > 0 }) ? null : new AdditionalPropertiesDictionary { [ChatContinuation.StoppedByKey] = stoppedBy };
+        if (TokenLogProbabilities.Requested(options) is { } top
+            && WordTokens(reply, WordLogProbabilities(prompt, partial, options?.Seed ?? 0), top) is { IsEmpty: false } tokens)
+        {
+            extras ??= [];
+            extras[TokenLogProbabilities.TokensKey] = tokens;
+            extras[Compose.Runtime.ComposeKeys.LogProbSum] = tokens.Sum(t => t.LogProbability);
+        }
+
         return new ChatResponse(new ChatMessage(ChatRole.Assistant, reply))
         {
             ModelId = ModelId,
             FinishReason = cut ? ChatFinishReason.Length : ChatFinishReason.Stop,
             Usage = Usage(inputChars, reply.Length),
-            // Why it stopped matters to a caller that gave stop sequences or continues an answer (a step-level search).
-            AdditionalProperties = cut || (partial is null && options?.StopSequences is not { Count: > 0 }) ? null : new() { [ChatContinuation.StoppedByKey] = stoppedBy },
+            AdditionalProperties = extras,
         };
     }
 
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        // Word by word, as a real model streams tokens; the usage comes in the last update.
-        var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        var id = Guid.NewGuid().ToString("N");
-        foreach (Match word in Words().Matches(response.Text))
+        // Word by word, as a real model streams tokens, each with its log-probability when asked and the progress so far
+        // (output tokens by the character count, the prompt's tokens); the usage comes in the last update.
+        var response = Respond(messages, options, cancellationToken, out _);
+        if (Latency > TimeSpan.Zero)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            yield return new ChatResponseUpdate(ChatRole.Assistant, word.Value) { ModelId = ModelId, ResponseId = id, MessageId = id };
+            await Task.Delay(Latency, cancellationToken).ConfigureAwait(false);
         }
 
+        var id = Guid.NewGuid().ToString("N");
+        var tokens = TokenLogProbabilities.Of(response.AdditionalProperties);
+        var input = response.Usage?.InputTokenCount ?? 0;
+        var (index, chars) = (0, 0);
+        foreach (Match word in Words().Matches(response.Text))
+        {
+            if (TokenLatency > TimeSpan.Zero)
+            {
+                await Task.Delay(TokenLatency, cancellationToken).ConfigureAwait(false);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            chars += word.Value.Length;
+            var extras = new AdditionalPropertiesDictionary
+            {
+                [TokenLogProbabilities.OutputTokensKey] = Tokens(chars),
+                [TokenLogProbabilities.InputTokensKey] = input,
+            };
+            if (index < tokens.Length)
+            {
+                extras[TokenLogProbabilities.TokensKey] = ImmutableArray.Create(tokens[index]);
+            }
+
+            index++;
+            yield return new ChatResponseUpdate(ChatRole.Assistant, word.Value) { ModelId = ModelId, ResponseId = id, MessageId = id, AdditionalProperties = extras };
+        }
+
+        var last = response.AdditionalProperties is { } all ? new AdditionalPropertiesDictionary(all.Where(kv => kv.Key != TokenLogProbabilities.TokensKey)) : null;
         yield return new ChatResponseUpdate(ChatRole.Assistant, [new UsageContent(response.Usage!)])
         {
             ModelId = ModelId,
             ResponseId = id,
             MessageId = id,
             FinishReason = response.FinishReason,
+            AdditionalProperties = last is { Count: > 0 } ? last : null,
         };
     }
 

@@ -35,7 +35,11 @@ public sealed partial class TechniqueCatalog : Language.TechniqueSet
         .With(new BestOfNDefinition())
         .With(new BeamSearchDefinition())
         .With(new ParticleFilterDefinition())
-        .With(new ParticleGibbsDefinition());
+        .With(new ParticleGibbsDefinition())
+        .With(new AdaptiveVoteDefinition())
+        .With(new FirstFinishDefinition())
+        .With(new DeepConfDefinition())
+        .With(new BestOfMajorityDefinition());
 
     /// <summary>Every definition, built-ins first, in registration order.</summary>
     public ImmutableArray<TechniqueDefinition> All { get; }
