@@ -43,19 +43,13 @@ public sealed class BestOfMajorityDefinition : TechniqueDefinition<BestOfMajorit
         return new BestOfMajoritySpec(reward, reader.Double("min_share", 0, 1) ?? 0.2, reader.Int("keep", 1, 1000) ?? 1, reader.Pattern("extract", needsGroup: true), reader.Location);
     }
 
-    public override IEnumerable<ModelRef?> Models(BestOfMajoritySpec spec) => spec.Reward is { ByModel: true } reward ? [reward.Model] : [];
+    public override IEnumerable<ModelRef?> Models(BestOfMajoritySpec spec) => Reward.ModelsOf(spec.Reward);
 
     public override IEnumerable<string> TemplatesUsed(BestOfMajoritySpec spec) => spec.Reward is { ByModel: true } ? ["outcome_reward"] : [];
 
-    public override TechniqueNeeds Needs(BestOfMajoritySpec spec) => new()
-    {
-        SeveralCandidates = true,
-        FromModels = spec.Reward is { } reward ? new Reward(reward).Needs : Compose.Models.ModelCapabilities.None,
-    };
+    public override TechniqueNeeds Needs(BestOfMajoritySpec spec) => Reward.SelectionNeeds(spec.Reward);
 
-    public override TechniqueBounds Bounds(BestOfMajoritySpec spec, BoundsInput input) =>
-        new(spec.Reward is { } reward ? new Reward(reward).Calls(input.Model, input.Input.Count, input.QuestionTokens, input.Input.CandidateTokens, 0) : [],
-            input.Input with { Count = Math.Min(spec.Keep, input.Input.Count) });
+    public override TechniqueBounds Bounds(BestOfMajoritySpec spec, BoundsInput input) => Reward.SelectionBounds(spec.Reward, spec.Keep, input);
 
     public override long CandidatesShownPerCall(BestOfMajoritySpec spec, long candidatesIn) => Math.Min(1, candidatesIn);
 

@@ -45,17 +45,11 @@ public sealed class BestOfNDefinition : TechniqueDefinition<BestOfNSpec>
         return new BestOfNSpec(reward, reader.Int("keep", 1, 1000) ?? 1, reader.Location);
     }
 
-    public override IEnumerable<ModelRef?> Models(BestOfNSpec spec) => spec.Reward is { ByModel: true } reward ? [reward.Model] : [];
+    public override IEnumerable<ModelRef?> Models(BestOfNSpec spec) => Reward.ModelsOf(spec.Reward);
 
-    public override TechniqueNeeds Needs(BestOfNSpec spec) => new()
-    {
-        SeveralCandidates = true,
-        FromModels = spec.Reward is { } reward ? new Reward(reward).Needs : Compose.Models.ModelCapabilities.None,
-    };
+    public override TechniqueNeeds Needs(BestOfNSpec spec) => Reward.SelectionNeeds(spec.Reward);
 
-    public override TechniqueBounds Bounds(BestOfNSpec spec, BoundsInput input) =>
-        new(spec.Reward is { } reward ? new Reward(reward).Calls(input.Model, input.Input.Count, input.QuestionTokens, input.Input.CandidateTokens, 0) : [],
-            input.Input with { Count = Math.Min(spec.Keep, input.Input.Count) });
+    public override TechniqueBounds Bounds(BestOfNSpec spec, BoundsInput input) => Reward.SelectionBounds(spec.Reward, spec.Keep, input);
 
     public override long CandidatesShownPerCall(BestOfNSpec spec, long candidatesIn) => Math.Min(1, candidatesIn);
 

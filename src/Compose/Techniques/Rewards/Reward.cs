@@ -78,6 +78,30 @@ public sealed partial class Reward
             ? [ModelCalls.Of(model, calls, Add(Add(questionTokens, shownTokens), Mul(steps, TokensPerStepLabel)), ReplyTokens)]
             : [];
 
+    /// <summary>The models a technique that scores its input candidates with <paramref name="reward"/> (an outcome reward, or none) names.</summary>
+    public static IEnumerable<ModelRef?> ModelsOf(RewardSpec? reward) => reward is { ByModel: true } ? [reward.Model] : [];
+
+    /// <summary>
+    /// What a technique that picks among several candidates by <paramref name="reward"/> (or by something else when null)
+    /// needs: several candidates, and what the reward's model must offer.
+    /// </summary>
+    public static TechniqueNeeds SelectionNeeds(RewardSpec? reward) => new()
+    {
+        SeveralCandidates = true,
+        FromModels = reward is null ? ModelCapabilities.None : new Reward(reward).Needs,
+    };
+
+    /// <summary>
+    /// The bounds of a technique that judges each input candidate once with <paramref name="reward"/> (none when null or a
+    /// check) and passes on at most <paramref name="keep"/> of them.
+    /// </summary>
+    public static TechniqueBounds SelectionBounds(RewardSpec? reward, int keep, BoundsInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new(reward is null ? [] : new Reward(reward).Calls(input.Model, input.Input.Count, input.QuestionTokens, input.Input.CandidateTokens, 0),
+            input.Input with { Count = Math.Min(keep, input.Input.Count) });
+    }
+
     /// <summary>Combines step scores by <paramref name="aggregate"/>; 0 steps score 0.</summary>
     public static double Aggregate(RewardAggregate aggregate, IReadOnlyList<double> steps)
     {
