@@ -484,43 +484,13 @@ public sealed class GenAiModel : IOnnxEngine
         }
     }
 
+    /// <summary>Records a sampled token (<see cref="SequenceState.Accept"/>) and counts it; false when the sequence is finished.</summary>
     private bool Accept(SequenceState s, int token, float logProb, int total)
     {
-        if (s.Cancellation.IsCancellationRequested)
-        {
-            s.Completion.TrySetCanceled(s.Cancellation);
-            return false;
-        }
-
-        var request = s.Request;
-        if ((request.StopAtEndOfSequence && _eos.Contains(token)) || request.StopTokenIds.Contains(token))
-        {
-            s.Finish(GenerationFinishReason.EndOfSequence);
-            return false;
-        }
-
-        s.Tokens.Add(token);
-        s.LogProbs.Add(logProb);
-        Statistics.AddTokens(1);
-        if (request.Observer is { } observer && !observer(token, logProb))
-        {
-            s.Finish(GenerationFinishReason.StopSequence);
-            return false;
-        }
-
-        if (s.Tokens.Count >= request.MaxNewTokens)
-        {
-            s.Finish(GenerationFinishReason.MaxTokens);
-            return false;
-        }
-
-        if (total - s.Pad + 1 >= Config.ContextLength)
-        {
-            s.Finish(GenerationFinishReason.ContextFull);
-            return false;
-        }
-
-        return true;
+        var before = s.Tokens.Count;
+        var going = s.Accept(token, logProb, null, total, _eos, Config.ContextLength);
+        Statistics.AddTokens(s.Tokens.Count - before);
+        return going;
     }
 
     /// <summary>The guidance type and data ONNX Runtime GenAI takes for a constraint.</summary>

@@ -60,4 +60,66 @@ internal sealed class SequenceState(GenerationRequest request, CancellationToken
 
     public void Finish(GenerationFinishReason reason) =>
         Completion.TrySetResult(new GenerationResult(Tokens.ToArray(), LogProbs.ToArray(), reason, Request.PromptIds.Count) { Top = Top.ToArray() });
+
+    /// <summary>
+    /// Records a sampled token, the same for every engine; false when the sequence is finished (and completed). A
+    /// sequence whose cancellation is requested (before the step, or by its observer while it sees this token) leaves at
+    /// once: no further step runs for it. <paramref name="top"/> are the token's alternatives when the request asked for
+    /// them; <paramref name="total"/> is the padded length of the sequence's row.
+    /// </summary>
+    public bool Accept(int token, float logProb, TokenChoice[]? top, int total, IReadOnlySet<int> eos, int contextLength)
+    {
+        if (Cancellation.IsCancellationRequested)
+        {
+            Completion.TrySetCanceled(Cancellation);
+            return false;
+        }
+
+        var request = Request;
+        if ((request.StopAtEndOfSequence && eos.Contains(token)) || request.StopTokenIds.Contains(token))
+        {
+            Finish(GenerationFinishReason.EndOfSequence);
+            return false;
+        }
+
+        Tokens.Add(token);
+        LogProbs.Add(logProb);
+        if (top is not null)
+        {
+            Top.Add(top);
+            request.TopObserver?.Invoke(top);
+        }
+
+        if (request.Observer is { } observer && !observer(token, logProb))
+        {
+            Finish(GenerationFinishReason.StopSequence);
+            return false;
+        }
+
+        if (Cancellation.IsCancellationRequested)
+        {
+            Completion.TrySetCanceled(Cancellation);
+            return false;
+        }
+
+        if (!request.Choices.IsEmpty && CompletesChoice())
+        {
+            Finish(GenerationFinishReason.EndOfSequence);
+            return false;
+        }
+
+        if (Tokens.Count >= request.MaxNewTokens)
+        {
+            Finish(GenerationFinishReason.MaxTokens);
+            return false;
+        }
+
+        if (total - Pad + 1 >= contextLength)
+        {
+            Finish(GenerationFinishReason.ContextFull);
+            return false;
+        }
+
+        return true;
+    }
 }

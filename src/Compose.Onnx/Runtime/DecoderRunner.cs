@@ -605,65 +605,13 @@ internal sealed class DecoderRunner
     private static TokenChoice[]? TopOf(SequenceState s, ReadOnlySpan<float> logits) =>
         s.Request.TopLogProbs > 0 && !s.Cancellation.IsCancellationRequested ? s.Sampler.Top(logits, s.Request.TopLogProbs) : null;
 
-    /// <summary>
-    /// Records a sampled token; false when the sequence is finished (and completed). A sequence whose cancellation is
-    /// requested (before the step, or by its observer while it sees this token) leaves at once: no further step runs for it.
-    /// </summary>
+    /// <summary>Records a sampled token (<see cref="SequenceState.Accept"/>) and counts it; false when the sequence is finished.</summary>
     private bool Accept(SequenceState s, int token, float logProb, TokenChoice[]? top, int total)
     {
-        if (s.Cancellation.IsCancellationRequested)
-        {
-            s.Completion.TrySetCanceled(s.Cancellation);
-            return false;
-        }
-
-        var request = s.Request;
-        if ((request.StopAtEndOfSequence && _eos.Contains(token)) || request.StopTokenIds.Contains(token))
-        {
-            s.Finish(GenerationFinishReason.EndOfSequence);
-            return false;
-        }
-
-        s.Tokens.Add(token);
-        s.LogProbs.Add(logProb);
-        if (top is not null)
-        {
-            s.Top.Add(top);
-            request.TopObserver?.Invoke(top);
-        }
-
-        _stats.AddTokens(1);
-        if (request.Observer is { } observer && !observer(token, logProb))
-        {
-            s.Finish(GenerationFinishReason.StopSequence);
-            return false;
-        }
-
-        if (s.Cancellation.IsCancellationRequested)
-        {
-            s.Completion.TrySetCanceled(s.Cancellation);
-            return false;
-        }
-
-        if (!request.Choices.IsEmpty && s.CompletesChoice())
-        {
-            s.Finish(GenerationFinishReason.EndOfSequence);
-            return false;
-        }
-
-        if (s.Tokens.Count >= request.MaxNewTokens)
-        {
-            s.Finish(GenerationFinishReason.MaxTokens);
-            return false;
-        }
-
-        if (total - s.Pad + 1 >= _config.ContextLength)
-        {
-            s.Finish(GenerationFinishReason.ContextFull);
-            return false;
-        }
-
-        return true;
+        var before = s.Tokens.Count;
+        var going = s.Accept(token, logProb, top, total, _eos, _config.ContextLength);
+        _stats.AddTokens(s.Tokens.Count - before);
+        return going;
     }
 
     private IDisposableReadOnlyCollection<OrtValue> RunSession(OrtValue ids, OrtValue? mask, OrtValue? pos, OrtValue[] past)

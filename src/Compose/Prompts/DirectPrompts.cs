@@ -84,12 +84,12 @@ internal static class DirectPrompts
         foreach (var c in candidates)
         {
             sb.Append("\n\n[").Append(c.Index).Append("] ").Append(c.Text);
-            if (c.Critiques.Count > 0)
+            if (c.Critiques is { Count: > 0 } critiques)
             {
                 sb.Append("\nCritique of [").Append(c.Index).Append("]: ");
-                for (var k = 0; k < c.Critiques.Count; k++)
+                for (var k = 0; k < critiques.Count; k++)
                 {
-                    sb.Append(k == 0 ? "" : "\n").Append(c.Critiques[k]);
+                    sb.Append(k == 0 ? "" : "\n").Append((string)critiques[k]!);
                 }
             }
         }
@@ -97,7 +97,8 @@ internal static class DirectPrompts
         return sb.Append(tail).ToString();
     }
 
-    private readonly record struct Shown(string Index, string Text, List<string> Critiques);
+    /// <summary>A candidate as shown: its index, text and critiques (checked to be texts; null when it has none).</summary>
+    private readonly record struct Shown(string Index, string Text, ScriptArray? Critiques);
 
     private static bool TryQuestion(ScriptObject model, out string question)
     {
@@ -141,23 +142,15 @@ internal static class DirectPrompts
             return false;
         }
 
-        var critiques = new List<string>();
+        ScriptArray? critiques = null;
         if (candidate.TryGetValue("critiques", out var list) && list is not null)
         {
-            if (list is not ScriptArray array)
+            if (list is not ScriptArray array || array.Any(c => c is not string))
             {
                 return false;
             }
 
-            foreach (var c in array)
-            {
-                if (c is not string s)
-                {
-                    return false;
-                }
-
-                critiques.Add(s);
-            }
+            critiques = array;
         }
 
         shown = new Shown(i.ToString(CultureInfo.InvariantCulture), t, critiques);

@@ -10,7 +10,8 @@ namespace Compose.Models.Providers;
 /// async flow: <see cref="Client"/> on the chat client (it refuses a continuation the model is not configured for, and
 /// puts the reply's <see cref="ChatContinuation.StoppedByKey"/> on the response) and <see cref="Handler"/> on the HTTP
 /// client (it adds vLLM's and SGLang's <c>continue_final_message: true, add_generation_prompt: false</c> to a
-/// continuation request, and reads why a non-streamed reply stopped: <c>finish_reason: stop</c> with vLLM's
+/// continuation request, and, for a call with stop sequences or a continuation, reads why a non-streamed reply stopped:
+/// <c>finish_reason: stop</c> with vLLM's
 /// <c>stop_reason</c>, the stop string, or null at the end of the turn; servers that do not send <c>stop_reason</c>
 /// leave it unknown).
 /// </summary>
@@ -18,9 +19,12 @@ internal static class OpenAIContinuation
 {
     private static readonly AsyncLocal<CallState?> Current = new();
 
-    private sealed class CallState(bool continues)
+    private sealed class CallState(bool continues, bool wantsStopReason)
     {
         public bool Continues { get; } = continues;
+
+        /// <summary>Why the reply stopped matters only to a call with stop sequences or a continuation (a step search).</summary>
+        public bool WantsStopReason { get; } = wantsStopReason;
 
         public string? StoppedBy { get; set; }
     }
@@ -78,7 +82,7 @@ internal static class OpenAIContinuation
                     "set 'continue_final_message: true' on the model when its server continues a final assistant message (vLLM, SGLang)");
             }
 
-            return new CallState(continues);
+            return new CallState(continues, continues || options?.StopSequences is { Count: > 0 });
         }
     }
 
@@ -105,7 +109,7 @@ internal static class OpenAIContinuation
             }
 
             var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            if (state is not null && response.IsSuccessStatusCode
+            if (state is { WantsStopReason: true } && response.IsSuccessStatusCode
                 && response.Content.Headers.ContentType?.MediaType is "application/json")
             {
                 // The guard below has already read and checked the body into memory; reading it again copies bytes.
