@@ -29,6 +29,35 @@ public sealed class EvalSearchCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Plot_draws_one_line_per_method_at_the_generated_tokens_the_table_reports()
+    {
+        // vote-1 and vote-8 are one method (names differ only in a trailing -N); single is another.
+        File.Copy(Repo.Path("pipelines", "single-call.yaml"), Path.Combine(_dir, "vote-1.yaml"));
+        File.Copy(Repo.Path("pipelines", "self-consistency.yaml"), Path.Combine(_dir, "vote-8.yaml"));
+        File.Copy(Repo.Path("pipelines", "single-call.yaml"), Path.Combine(_dir, "single.yaml"));
+        var svgPath = Path.Combine(_dir, "scaling.svg");
+        string[] args = ["eval", Path.Combine(_dir, "vote-8.yaml"), Path.Combine(_dir, "vote-1.yaml"), Path.Combine(_dir, "single.yaml"), "--models", Repo.ScriptedModels,
+            "--benchmark", Bench, "--out", Path.Combine(_dir, "results"), "--plot", svgPath];
+        var table = await Cli.InProcess(args);
+        Assert.True(table.ExitCode == 0, table.All);
+        Assert.Contains("| gen/q  |", table.Out, StringComparison.Ordinal);
+        var json = await Cli.InProcess([.. args, "--json"]);
+        using var doc = System.Text.Json.JsonDocument.Parse(json.Out);
+        var generated = doc.RootElement.GetProperty("results").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("pipeline").GetString()!, r => r.GetProperty("output_tokens").GetInt64() / (double)r.GetProperty("items").GetInt32());
+        Assert.True(generated["vote-8"] > 4 * generated["vote-1"], string.Join(", ", generated)); // eight samples generate about eight times one sample's tokens
+
+        var svg = System.Xml.Linq.XDocument.Load(svgPath);
+        System.Xml.Linq.XNamespace ns = "http://www.w3.org/2000/svg";
+        var lines = svg.Descendants(ns + "g").ToDictionary(g => g.Element(ns + "title")!.Value, g => g.Element(ns + "polyline")!.Attribute("points")!.Value.Split(' '));
+        Assert.Equal(["vote", "single"], lines.Keys);
+        Assert.Equal(2, lines["vote"].Length);
+        Assert.Single(lines["single"]);
+        var xs = lines["vote"].Select(p => double.Parse(p.Split(',')[0], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.True(xs[0] < xs[1], "points are joined in order of generated tokens: vote-1 first");
+    }
+
+    [Fact]
     public async Task A_smaller_limit_after_a_larger_one_reports_only_the_first_items()
     {
         string[] Args(string limit) => ["eval", Repo.Path("pipelines", "self-consistency.yaml"), Repo.Path("pipelines", "single-call.yaml"), "--models", Repo.ScriptedModels, "--benchmark", Bench, "--out", _dir, "--compare", "--limit", limit];

@@ -202,7 +202,7 @@ class Block(nn.Module):
             k, v = torch.cat([past[0], k], 2), torch.cat([past[1], v], 2)
         scores = q @ k.transpose(-1, -2) / math.sqrt(d // self.heads)
         total = k.shape[2]
-        causal = torch.ones(t, total, dtype=torch.bool).triu(total - t + 1)
+        causal = torch.ones(t, total, dtype=torch.bool, device=h.device).triu(total - t + 1)
         scores = scores.masked_fill(causal, -1e9)
         ctx = (scores.softmax(-1) @ v).transpose(1, 2).reshape(b, t, d)
         h = h + self.wo(ctx)
@@ -224,7 +224,7 @@ class Decoder(nn.Module):
 
     def forward(self, ids, past=None):
         start = 0 if past is None else past[0][0].shape[2]
-        h = self.embed(ids) + self.pos(torch.arange(start, start + ids.shape[1]))
+        h = self.embed(ids) + self.pos(torch.arange(start, start + ids.shape[1], device=ids.device))
         cache = []
         for i, blk in enumerate(self.blocks):
             h, kv = blk(h, None if past is None else past[i])

@@ -35,11 +35,16 @@ internal static class EvalCommand
         var concurrency = new Option<int>("--concurrency") { Description = "Items answered at once.", DefaultValueFactory = _ => 4 };
         var compare = new Option<bool>("--compare") { Description = "With two pipelines: a paired significance test (exact McNemar) of their accuracy." };
         var json = new Option<bool>("--json") { Description = "Print the summary as JSON." };
+        var plot = new Option<string?>("--plot")
+        {
+            Description = "Also write an SVG plot of accuracy (95% interval) against generated tokens per question, one line per method: " +
+                "pipelines whose names differ only in a trailing -N (vote-4, vote-8) are one method.",
+        };
         var scorerTimeout = ScorerTimeoutOption();
         var models = CommandSupport.ModelsOption();
         var command = new Command("eval", "Evaluate pipelines on a benchmark: accuracy with a 95% CI, coverage, cost and latency.")
         {
-            files, benchmark, limit, seed, scorer, scorerTimeout, baseline, output, fresh, cache, concurrency, compare, json, models,
+            files, benchmark, limit, seed, scorer, scorerTimeout, baseline, output, fresh, cache, concurrency, compare, json, plot, models,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -151,6 +156,12 @@ internal static class EvalCommand
                 }
 
                 var test = parse.GetValue(compare) ? Compare(reports[0], reports[1]) : null;
+                if (parse.GetValue(plot) is { } plotPath)
+                {
+                    await File.WriteAllTextAsync(plotPath, ScalingPlot.Svg(reports, $"{Path.GetFileNameWithoutExtension(benchmarkPath)}: accuracy against generated tokens"), ct).ConfigureAwait(false);
+                    await console.Error.WriteLineAsync($"wrote {plotPath}").ConfigureAwait(false);
+                }
+
                 if (parse.GetValue(json))
                 {
                     await console.Out.WriteLineAsync(JsonSerializer.Serialize(new { results = reports.Select(ToJson), compare = test, cache = CacheJson(responseCache) }, CliJson.Options)).ConfigureAwait(false);
@@ -222,8 +233,8 @@ internal static class EvalCommand
     {
         var text = new StringBuilder();
         var width = Math.Max(8, reports.Max(r => r.Name.Length));
-        text.Append(CultureInfo.InvariantCulture, $"| {"pipeline".PadRight(width)} | items | accuracy | 95% CI           | coverage | calls/q | tokens/q | p50 ms | p90 ms | p99 ms | errors |\n");
-        text.Append(CultureInfo.InvariantCulture, $"|{new string('-', width + 2)}|------:|---------:|------------------|---------:|--------:|---------:|-------:|-------:|-------:|-------:|\n");
+        text.Append(CultureInfo.InvariantCulture, $"| {"pipeline".PadRight(width)} | items | accuracy | 95% CI           | coverage | calls/q | tokens/q | gen/q  | p50 ms | p90 ms | p99 ms | errors |\n");
+        text.Append(CultureInfo.InvariantCulture, $"|{new string('-', width + 2)}|------:|---------:|------------------|---------:|--------:|---------:|-------:|-------:|-------:|-------:|-------:|\n");
         foreach (var r in reports)
         {
             var n = Math.Max(1, r.Items.Length);
@@ -231,7 +242,7 @@ internal static class EvalCommand
             var coverage = r.Coverage is { } c ? c.Value.ToString("P1", CultureInfo.InvariantCulture) : "-";
             var latency = r.LatencyMs;
             text.Append(CultureInfo.InvariantCulture,
-                $"| {r.Name.PadRight(width)} | {r.Items.Length,5} | {acc.Value,8:P1} | [{acc.Low,6:P1}, {acc.High,6:P1}] | {coverage,8} | {(double)r.Calls / n,7:F2} | {(double)r.Tokens / n,8:F0} | {latency.P50,6:F1} | {latency.P90,6:F1} | {latency.P99,6:F1} | {r.Errors,6} |\n");
+                $"| {r.Name.PadRight(width)} | {r.Items.Length,5} | {acc.Value,8:P1} | [{acc.Low,6:P1}, {acc.High,6:P1}] | {coverage,8} | {(double)r.Calls / n,7:F2} | {(double)r.Tokens / n,8:F0} | {(double)r.OutputTokens / n,6:F1} | {latency.P50,6:F1} | {latency.P90,6:F1} | {latency.P99,6:F1} | {r.Errors,6} |\n");
         }
 
         foreach (var (r, curve) in reports.Select(r => (r, r.PassAtK)).Where(x => x.PassAtK.Length > 1))
@@ -257,6 +268,7 @@ internal static class EvalCommand
         mean_score = r.MeanScore,
         calls = r.Calls,
         tokens = r.Tokens,
+        output_tokens = r.OutputTokens,
         cost = r.Cost,
         errors = r.Errors,
         score_errors = r.ScoreErrors,

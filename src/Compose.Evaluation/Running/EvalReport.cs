@@ -24,6 +24,9 @@ public sealed record EvalReport(string Name, ImmutableArray<ItemResult> Items, i
 
     public long Tokens => Items.Sum(i => i.InputTokens + i.OutputTokens);
 
+    /// <summary>Tokens the models generated (the output side of <see cref="Tokens"/>).</summary>
+    public long OutputTokens => Items.Sum(i => i.OutputTokens);
+
     public decimal Cost => Items.Sum(i => i.Cost);
 
     public int Errors => Items.Count(i => i.Error is not null);

@@ -11,7 +11,7 @@ namespace Compose.Tools.Arith;
 /// </summary>
 internal static class ModelFolderWriter
 {
-    public static void Write(Checkpoint ck, string folder)
+    public static void Write(Checkpoint ck, string folder, string name)
     {
         if (ck.Vocab != TinyDecoderWriter.ImEnd + 1)
         {
@@ -30,7 +30,7 @@ internal static class ModelFolderWriter
             Layout = KvCacheLayout.Separate,
         };
         WriteGraph(ck, spec, Path.Combine(folder, "model.onnx"));
-        File.WriteAllText(Path.Combine(folder, "genai_config.json"), TinyDecoderWriter.GenAiConfigJson(spec).Replace("compose-tiny", "compose-arith", StringComparison.Ordinal));
+        File.WriteAllText(Path.Combine(folder, "genai_config.json"), TinyDecoderWriter.GenAiConfigJson(spec).Replace("compose-tiny", name, StringComparison.Ordinal));
         File.WriteAllText(Path.Combine(folder, "tokenizer.json"), TinyDecoderWriter.TokenizerJson());
         File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"),
             """{"chat_template": "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}<|im_start|>assistant\n", "eos_token": "<|im_end|>"}""");

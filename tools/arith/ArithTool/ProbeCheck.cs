@@ -22,7 +22,8 @@ internal static class ProbeCheck
             using var doc = JsonDocument.Parse(line);
             var question = doc.RootElement.GetProperty("question").GetString()!;
             var expected = doc.RootElement.GetProperty("greedy").GetString()!;
-            var reply = await client.GetResponseAsync([new ChatMessage(ChatRole.User, question)], new ChatOptions { Temperature = 0, MaxOutputTokens = 8 }, ct);
+            var maxTokens = doc.RootElement.TryGetProperty("max_tokens", out var m) ? m.GetInt32() : 8;
+            var reply = await client.GetResponseAsync([new ChatMessage(ChatRole.User, question)], new ChatOptions { Temperature = 0, MaxOutputTokens = maxTokens }, ct);
             total++;
             if (reply.Text != expected)
             {

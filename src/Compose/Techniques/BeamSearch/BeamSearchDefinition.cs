@@ -44,6 +44,8 @@ public sealed class BeamSearchDefinition : TechniqueDefinition<BeamSearchSpec>
 
     public override IEnumerable<ModelRef?> Models(BeamSearchSpec spec) => spec.Steps.Models();
 
+    public override IEnumerable<string> TemplatesUsed(BeamSearchSpec spec) => spec.Steps.TemplatesUsed();
+
     public override TechniqueNeeds Needs(BeamSearchSpec spec) => spec.Steps.Needs();
 
     /// <summary>At most width × expansions steps written and judged at each of max_steps steps; at most width beams out.</summary>

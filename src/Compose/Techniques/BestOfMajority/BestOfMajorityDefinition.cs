@@ -45,7 +45,7 @@ public sealed class BestOfMajorityDefinition : TechniqueDefinition<BestOfMajorit
 
     public override IEnumerable<ModelRef?> Models(BestOfMajoritySpec spec) => Reward.ModelsOf(spec.Reward);
 
-    public override IEnumerable<string> TemplatesUsed(BestOfMajoritySpec spec) => spec.Reward is { ByModel: true } ? ["outcome_reward"] : [];
+    public override IEnumerable<string> TemplatesUsed(BestOfMajoritySpec spec) => Reward.OutcomeTemplatesUsed(spec.Reward);
 
     public override TechniqueNeeds Needs(BestOfMajoritySpec spec) => Reward.SelectionNeeds(spec.Reward);
 

@@ -47,6 +47,8 @@ public sealed class BestOfNDefinition : TechniqueDefinition<BestOfNSpec>
 
     public override IEnumerable<ModelRef?> Models(BestOfNSpec spec) => Reward.ModelsOf(spec.Reward);
 
+    public override IEnumerable<string> TemplatesUsed(BestOfNSpec spec) => Reward.OutcomeTemplatesUsed(spec.Reward);
+
     public override TechniqueNeeds Needs(BestOfNSpec spec) => Reward.SelectionNeeds(spec.Reward);
 
     public override TechniqueBounds Bounds(BestOfNSpec spec, BoundsInput input) => Reward.SelectionBounds(spec.Reward, spec.Keep, input);

@@ -96,6 +96,8 @@ public sealed class ParticleFilterDefinition : TechniqueDefinition<ParticleFilte
 
     public override IEnumerable<ModelRef?> Models(ParticleFilterSpec spec) => spec.Steps.Models();
 
+    public override IEnumerable<string> TemplatesUsed(ParticleFilterSpec spec) => spec.Steps.TemplatesUsed();
+
     public override TechniqueNeeds Needs(ParticleFilterSpec spec) => spec.Steps.Needs();
 
     public override TechniqueBounds Bounds(ParticleFilterSpec spec, BoundsInput input) =>

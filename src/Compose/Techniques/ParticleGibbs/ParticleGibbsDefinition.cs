@@ -53,6 +53,8 @@ public sealed class ParticleGibbsDefinition : TechniqueDefinition<ParticleGibbsS
 
     public override IEnumerable<ModelRef?> Models(ParticleGibbsSpec spec) => spec.Steps.Models();
 
+    public override IEnumerable<string> TemplatesUsed(ParticleGibbsSpec spec) => spec.Steps.TemplatesUsed();
+
     public override TechniqueNeeds Needs(ParticleGibbsSpec spec) => spec.Steps.Needs();
 
     public override TechniqueBounds Bounds(ParticleGibbsSpec spec, BoundsInput input) =>

@@ -56,6 +56,12 @@ public sealed partial class Reward
     public static ImmutableArray<TechniqueTemplate> Templates { get; } =
         [TechniqueTemplate.BuiltIn("process_reward"), TechniqueTemplate.BuiltIn("outcome_reward")];
 
+    /// <summary>The templates a technique that scores whole answers renders: <c>outcome_reward</c> when a model judges.</summary>
+    public static IEnumerable<string> OutcomeTemplatesUsed(RewardSpec? reward) => reward is { ByModel: true } ? ["outcome_reward"] : [];
+
+    /// <summary>The templates a technique that scores step prefixes renders: <c>process_reward</c> when a model judges.</summary>
+    public static IEnumerable<string> ProcessTemplatesUsed(RewardSpec? reward) => reward is { ByModel: true } ? ["process_reward"] : [];
+
     /// <summary>The option that declares a reward, for a technique's <c>Options</c>.</summary>
     public static TechniqueOption Option(string description) => new("reward", description);
 

@@ -67,6 +67,9 @@ public sealed record StepSettings(ModelRef? Model, RewardSpec? Reward, int MaxSt
     }
 
     /// <summary>The models a search names: the step model, then the reward's model when a model judges.</summary>
+    /// <summary>The templates a step search renders: <c>step</c>, and <c>process_reward</c> when a model judges.</summary>
+    public IEnumerable<string> TemplatesUsed() => [Template.Name, .. Techniques.Reward.ProcessTemplatesUsed(Reward)];
+
     public IEnumerable<ModelRef?> Models() => Reward is { ByModel: true } reward ? [Model, reward.Model] : [Model];
 
     /// <summary>What a search needs: several candidates never; continuation from the step model, and the reward's need from its model.</summary>
