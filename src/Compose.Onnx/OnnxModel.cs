@@ -107,8 +107,13 @@ public sealed class OnnxModel : IOnnxEngine
         var (format, source) = forced is null ? ChatFormatDetector.Detect(folder, config.ModelType, tokenizer) : (forced, "pipeline option chat_format");
         var providers = SessionFactory.Resolve(config, options.ExecutionProvider);
         var file = Path.Combine(folder, config.DecoderFile);
-        OnnxErrors.RequireRegular(file);
-        var graph = DecoderGraph.Read(file);
+        var graph = new DecoderGraph(); // a missing decoder: SessionFactory names it
+        if (File.Exists(file))
+        {
+            OnnxErrors.RequireRegular(file); // never open a FIFO or a device
+            graph = DecoderGraph.Read(file);
+        }
+
         RefuseUnsupported(graph, file);
         var session = SessionFactory.Create(file, config, providers, options.IntraOpThreads);
         try
@@ -139,7 +144,7 @@ public sealed class OnnxModel : IOnnxEngine
 
         if (graph.KvCacheBits is { } bits)
         {
-            missing.Add($"a {bits}-bit quantized key/value cache (GroupQueryAttention kv_cache_bit_width, k_scale/v_scale)");
+            missing.Add($"a quantized key/value cache ({bits}-bit: GroupQueryAttention kv_cache_bit_width, k_scale/v_scale)");
         }
 
         if (graph.SlidingWindowCache)

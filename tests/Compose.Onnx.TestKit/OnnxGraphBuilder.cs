@@ -68,6 +68,9 @@ public sealed class OnnxGraphBuilder
         }
     };
 
+    public static Action<ProtoWriter> StringAttr(string name, string value) =>
+        n => n.Message(5, new ProtoWriter().String(1, name).String(4, value).Int(20, 3));
+
     public static Action<ProtoWriter> FloatAttr(string name, float value) =>
         n => n.Message(5, new ProtoWriter().String(1, name).Float(2, value).Int(20, 1));
 

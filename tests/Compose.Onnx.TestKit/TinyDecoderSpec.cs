@@ -55,6 +55,12 @@ public sealed record TinyDecoderSpec
     /// </summary>
     public bool ModelBuilderLayout { get; init; }
 
+    /// <summary>
+    /// With <see cref="ModelBuilderLayout"/>: an 8-bit quantized key/value cache (int8 past/present, per-tensor k_scale and
+    /// v_scale, GroupQueryAttention kv_cache_bit_width 8), as the model builder writes with kv_cache_quant_type; 0: float.
+    /// </summary>
+    public int KvCacheBits { get; init; }
+
     /// <summary>Writes <c>search.past_present_share_buffer</c> in genai_config.json (the model-builder layout sets it).</summary>
     public bool? PastPresentShareBuffer { get; init; }
 

@@ -298,8 +298,9 @@ public static class TinyDecoderWriter
         {
             var pastK = $"past_key_values.{layer}.key";
             var pastV = $"past_key_values.{layer}.value";
-            g.Input(pastK, OnnxGraphBuilder.Float, "batch_size", s.KvHeads, "past_sequence_length", s.HeadSize);
-            g.Input(pastV, OnnxGraphBuilder.Float, "batch_size", s.KvHeads, "past_sequence_length", s.HeadSize);
+            var cacheType = s.KvCacheBits == 8 ? OnnxGraphBuilder.Int8 : OnnxGraphBuilder.Float;
+            g.Input(pastK, cacheType, "batch_size", s.KvHeads, "past_sequence_length", s.HeadSize);
+            g.Input(pastV, cacheType, "batch_size", s.KvHeads, "past_sequence_length", s.HeadSize);
 
             // One packed Q/K/V projection: the columns of wq, then wk, then wv.
             var wq = Random(rng, e * e, w);
@@ -315,13 +316,22 @@ public static class TinyDecoderWriter
             }
 
             var qkv = MatMulNBits(h, $"/model/layers.{layer}/attn/qkv_proj/MatMul", wqkv, e, qkvWidth);
-            var attn = g.Node("GroupQueryAttention", [qkv, "", "", pastK, pastV, seqlensK, totalLength, cos, sin],
-                [$"/model/layers.{layer}/attn/GroupQueryAttention/output_0", $"present.{layer}.key", $"present.{layer}.value"],
-                OnnxGraphBuilder.Attrs(OnnxGraphBuilder.IntAttr("num_heads", s.Heads), OnnxGraphBuilder.IntAttr("kv_num_heads", s.KvHeads),
-                    OnnxGraphBuilder.IntAttr("do_rotary", 1), OnnxGraphBuilder.IntAttr("rotary_interleaved", 0),
-                    OnnxGraphBuilder.IntAttr("local_window_size", -1), OnnxGraphBuilder.FloatAttr("scale", 1f / MathF.Sqrt(s.HeadSize))), Ms)[0];
-            g.Output($"present.{layer}.key", OnnxGraphBuilder.Float, "batch_size", s.KvHeads, "total_sequence_length", s.HeadSize);
-            g.Output($"present.{layer}.value", OnnxGraphBuilder.Float, "batch_size", s.KvHeads, "total_sequence_length", s.HeadSize);
+            string[] inputs = [qkv, "", "", pastK, pastV, seqlensK, totalLength, cos, sin];
+            var attributes = OnnxGraphBuilder.Attrs(OnnxGraphBuilder.IntAttr("num_heads", s.Heads), OnnxGraphBuilder.IntAttr("kv_num_heads", s.KvHeads),
+                OnnxGraphBuilder.IntAttr("do_rotary", 1), OnnxGraphBuilder.IntAttr("rotary_interleaved", 0),
+                OnnxGraphBuilder.IntAttr("local_window_size", -1), OnnxGraphBuilder.FloatAttr("scale", 1f / MathF.Sqrt(s.HeadSize)));
+            if (s.KvCacheBits == 8)
+            {
+                // Optional inputs 9-11 (position_ids, attention_bias, head_sink) empty, then k_scale and v_scale.
+                inputs = [.. inputs, "", "", "", g.Scalar($"k_scale_{layer}", 0.05f), g.Scalar($"v_scale_{layer}", 0.05f)];
+                attributes = OnnxGraphBuilder.Attrs(attributes, OnnxGraphBuilder.IntAttr("kv_cache_bit_width", 8),
+                    OnnxGraphBuilder.StringAttr("k_quant_type", "PER_TENSOR"), OnnxGraphBuilder.StringAttr("v_quant_type", "PER_TENSOR"));
+            }
+
+            var attn = g.Node("GroupQueryAttention", inputs,
+                [$"/model/layers.{layer}/attn/GroupQueryAttention/output_0", $"present.{layer}.key", $"present.{layer}.value"], attributes, Ms)[0];
+            g.Output($"present.{layer}.key", cacheType, "batch_size", s.KvHeads, "total_sequence_length", s.HeadSize);
+            g.Output($"present.{layer}.value", cacheType, "batch_size", s.KvHeads, "total_sequence_length", s.HeadSize);
             h = g.Node("Add", [h, MatMulNBits(attn, $"/model/layers.{layer}/attn/o_proj/MatMul", Random(rng, e * e, w), e, e)]);
             if (s.MlpSize > 0)
             {
