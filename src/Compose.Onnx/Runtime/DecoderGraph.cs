@@ -132,7 +132,8 @@ public sealed record DecoderGraph
         }
         catch (Exception e) when (e is EndOfStreamException or InvalidDataException or OverflowException or ArgumentOutOfRangeException)
         {
-            throw OnnxErrors.Fail(OnnxErrors.BadOnnxFile, file, $"The decoder is not a readable ONNX model: {e.Message}");
+            throw OnnxErrors.Fail(OnnxErrors.BadOnnxFile, file, $"'{Path.GetFileName(file)}' is not a readable ONNX model: {e.Message}",
+                "The file is corrupt or truncated; re-export or re-download the model.");
         }
 
         return scan.Result();
