@@ -67,6 +67,7 @@ public sealed class OnnxModel : IOnnxEngine
     /// one length, nothing joins it mid-run, and the prefix cache (which right-aligns reused prefixes) is off.
     /// </summary>
     public bool OneLengthBatches => Graph.UsesGroupQueryAttention;
+
     public DecoderInterface Interface { get; }
     public ModelTokenizer Tokenizer { get; }
     public ChatFormat ChatFormat { get; }
