@@ -25,6 +25,7 @@ public static class OnnxErrors
     public const string EngineUnavailable = "ONNX015";
     public const string EngineLacksFeature = "ONNX016";
     public const string ConstraintUnsupported = "ONNX017";
+    public const string ComposeEngineLacksFeature = "ONNX018";
 
     /// <summary>A diagnostic about a file: its location is the file itself.</summary>
     public static Diagnostic InFile(string code, string file, string message, string? hint = null) =>

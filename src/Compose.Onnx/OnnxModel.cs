@@ -22,11 +22,12 @@ public sealed class OnnxModel : IOnnxEngine
     private bool _workerRunning;
     private bool _disposed;
 
-    private OnnxModel(string folder, GenAiConfig config, InferenceSession session, DecoderInterface io, ModelTokenizer tokenizer,
+    private OnnxModel(string folder, GenAiConfig config, DecoderGraph graph, InferenceSession session, DecoderInterface io, ModelTokenizer tokenizer,
         ChatFormat chatFormat, string chatFormatSource, ImmutableArray<ExecutionProviderConfig> providers, OnnxModelOptions options)
     {
         Folder = folder;
         Config = config;
+        Graph = graph;
         _session = session;
         Interface = io;
         Tokenizer = tokenizer;
@@ -34,7 +35,7 @@ public sealed class OnnxModel : IOnnxEngine
         ChatFormatSource = chatFormatSource;
         ExecutionProviders = providers;
         Options = options;
-        var prefixCache = options.PrefixCacheBytes > 0 ? new PrefixCache(options.PrefixCacheBytes, Statistics) : null;
+        var prefixCache = options.PrefixCacheBytes > 0 && !OneLengthBatches ? new PrefixCache(options.PrefixCacheBytes, Statistics) : null;
         _runner = new DecoderRunner(session, config, io, Statistics, Path.Combine(folder, config.DecoderFile), prefixCache);
         StopTokenIds = StopTokenIdsFor(chatFormat);
     }
@@ -55,6 +56,18 @@ public sealed class OnnxModel : IOnnxEngine
 
     public string Folder { get; }
     public GenAiConfig Config { get; }
+
+    /// <summary>The model-builder operators the decoder uses (GroupQueryAttention, MatMulNBits, ...).</summary>
+    public DecoderGraph Graph { get; }
+
+    /// <summary>
+    /// The decoder attends with com.microsoft GroupQueryAttention, which takes each row's keys from the start of its
+    /// buffer (the lengths come from the mask's row sums, not from where its zeros are), while this runner left-pads rows
+    /// of different lengths. So such a decoder runs only rows that need no padding together: a batch holds prompts of
+    /// one length, nothing joins it mid-run, and the prefix cache (which right-aligns reused prefixes) is off.
+    /// </summary>
+    public bool OneLengthBatches => Graph.UsesGroupQueryAttention;
+
     public DecoderInterface Interface { get; }
     public ModelTokenizer Tokenizer { get; }
     public ChatFormat ChatFormat { get; }
@@ -95,16 +108,56 @@ public sealed class OnnxModel : IOnnxEngine
         var (format, source) = forced is null ? ChatFormatDetector.Detect(folder, config.ModelType, tokenizer) : (forced, "pipeline option chat_format");
         var providers = SessionFactory.Resolve(config, options.ExecutionProvider);
         var file = Path.Combine(folder, config.DecoderFile);
+        var graph = new DecoderGraph(); // a missing decoder: SessionFactory names it
+        if (File.Exists(file))
+        {
+            OnnxErrors.RequireRegular(file); // never open a FIFO or a device
+            graph = DecoderGraph.Read(file);
+        }
+
+        RefuseUnsupported(graph, file);
         var session = SessionFactory.Create(file, config, providers, options.IntraOpThreads);
         try
         {
             var io = DecoderInterface.Discover(session, config, file);
-            return new OnnxModel(folder, config, session, io, tokenizer, format, source, providers, options);
+            return new OnnxModel(folder, config, graph, session, io, tokenizer, format, source, providers, options);
         }
         catch
         {
             session.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The model-builder features this engine cannot drive, each named (ONNX018): a paged key/value cache
+    /// (PagedAttention's block tables), a quantized key/value cache (GroupQueryAttention's kv_cache_bit_width, with scale
+    /// inputs) and a window-sized cache (sliding_window_cache). Each needs the engine to manage the cache in the
+    /// operator's own layout; the runner feeds float caches that grow by the present the graph returns.
+    /// </summary>
+    internal static void RefuseUnsupported(DecoderGraph graph, string file)
+    {
+        var missing = new List<string>();
+        if (graph.UsesPagedAttention)
+        {
+            missing.Add("a paged key/value cache (com.microsoft PagedAttention: block tables and sequence-length inputs)");
+        }
+
+        if (graph.KvCacheBits is { } bits)
+        {
+            missing.Add($"a quantized key/value cache ({bits}-bit: GroupQueryAttention kv_cache_bit_width, k_scale/v_scale)");
+        }
+
+        if (graph.SlidingWindowCache)
+        {
+            missing.Add("a window-sized key/value cache (GroupQueryAttention sliding_window_cache)");
+        }
+
+        if (missing.Count > 0)
+        {
+            throw OnnxErrors.Fail(OnnxErrors.ComposeEngineLacksFeature, file,
+                $"The compose engine cannot run this decoder: it uses {string.Join("; ", missing)}.",
+                "Use `engine: genai` (ONNX Runtime GenAI drives the model builder's cache layouts), or re-export the model without that option.");
         }
     }
 
@@ -212,13 +265,22 @@ public sealed class OnnxModel : IOnnxEngine
                 }
 
                 var n = Math.Min(Math.Max(Options.MaxBatch, 1), _pending.Count);
-                batch = _pending.GetRange(0, n);
-                _pending.RemoveRange(0, n);
+                if (OneLengthBatches)
+                {
+                    var length = _pending[0].Request.PromptIds.Count;
+                    batch = [.. _pending.Where(s => s.Request.PromptIds.Count == length).Take(n)];
+                    _pending.RemoveAll(batch.Contains);
+                }
+                else
+                {
+                    batch = _pending.GetRange(0, n);
+                    _pending.RemoveRange(0, n);
+                }
             }
 
             try
             {
-                _runner.Run(batch, Math.Max(Options.MaxBatch, 1), TakeWaiting);
+                _runner.Run(batch, Math.Max(Options.MaxBatch, 1), OneLengthBatches ? null : TakeWaiting);
             }
             catch (Exception e)
             {

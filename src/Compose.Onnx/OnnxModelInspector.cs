@@ -10,7 +10,6 @@ public static class OnnxModelInspector
     /// <summary>Loads the folder and describes it; problems surface as <see cref="Language.DiagnosticException"/>.</summary>
     public static string Describe(string folder)
     {
-        using var model = OnnxModel.Load(folder);
         string? genaiProblem = null;
         try
         {
@@ -21,30 +20,61 @@ public static class OnnxModelInspector
             genaiProblem = $"{e.Diagnostics[0].Code}: {e.Diagnostics[0].Message}";
         }
 
-        return Describe(model) + Engines(genaiProblem);
+        OnnxModel model;
+        try
+        {
+            model = OnnxModel.Load(folder);
+        }
+        catch (Language.DiagnosticException e) when (e.Diagnostics[0].Code == OnnxErrors.ComposeEngineLacksFeature)
+        {
+            // The compose engine refuses a feature of the graph: say what the folder is and which engine runs it.
+            var config = GenAiConfigReader.Read(Path.GetFullPath(folder));
+            var file = Path.Combine(Path.GetFullPath(folder), config.DecoderFile);
+            var graph = Runtime.DecoderGraph.Read(file);
+            var sb = new StringBuilder();
+            sb.Append(CultureInfo.InvariantCulture, $"{"folder",-18}{Path.GetFullPath(folder)}\n{"model type",-18}{config.ModelType}\n{"decoder",-18}{config.DecoderFile}\n");
+            sb.Append(CultureInfo.InvariantCulture, $"{"graph",-18}{graph.Summary()}\n{"past/present",-18}{PastPresent(config)}\n");
+            return sb + Engines(genaiProblem, $"{e.Diagnostics[0].Code}: {e.Diagnostics[0].Message}", graph, config);
+        }
+
+        using (model)
+        {
+            return Describe(model) + Engines(genaiProblem, null, model.Graph, model.Config);
+        }
     }
 
+    private static string PastPresent(GenAiConfig c) => c.Search.PastPresentShareBuffer
+        ? "one buffer of max_length per layer (search.past_present_share_buffer): the genai engine shares it; the compose engine feeds the past it has and takes the present the graph returns"
+        : "the present each step returns becomes the next past";
+
     /// <summary>
-    /// Which engine offers which capability in this build (<c>engine: compose | genai</c>), and whether the genai
-    /// engine loads the folder (<paramref name="genaiProblem"/>: its diagnostic when it does not).
+    /// Which engine offers which capability in this build (<c>engine: compose | genai</c>), and whether each engine loads
+    /// the folder (<paramref name="genaiProblem"/>, <paramref name="composeProblem"/>: the diagnostic when it does not);
+    /// with the folder's <paramref name="graph"/>, what its model-builder operators change for the compose engine.
     /// </summary>
-    public static string Engines(string? genaiProblem)
+    public static string Engines(string? genaiProblem, string? composeProblem = null, Runtime.DecoderGraph? graph = null, GenAiConfig? config = null)
     {
         var compose = OnnxModel.StaticFeatures;
         var genai = GenAi.GenAiModel.StaticFeatures;
+        var gqa = graph?.UsesGroupQueryAttention == true;
         var sb = new StringBuilder();
-        void Row(string what, string c, string g) => sb.Append(CultureInfo.InvariantCulture, $"  {what,-22}{c,-30}{g}\n");
+        void Row(string what, string c, string g) => sb.Append(CultureInfo.InvariantCulture, $"  {what,-22}{c,-30} {g}\n");
         static string Has(EngineFeatures f, EngineFeatures flag, string yes = "yes", string no = "no") => f.HasFlag(flag) ? yes : no;
 
         sb.Append("engines (engine: compose | genai)\n");
         Row("capability", "compose", "genai");
-        Row("loads this folder", "yes", genaiProblem is null ? "yes" : $"no ({genaiProblem})");
+        Row("loads this folder", composeProblem is null ? "yes" : $"no ({composeProblem})", genaiProblem is null ? "yes" : $"no ({genaiProblem})");
+        if (config?.Search.PastPresentShareBuffer == true)
+        {
+            Row("shared past/present", "no (grows the cache per step)", "yes (one max_length buffer)");
+        }
         Row("log-probabilities", Has(compose, EngineFeatures.LogProbabilities), Has(genai, EngineFeatures.LogProbabilities, "yes (from the raw logits)"));
         Row("continuation", Has(compose, EngineFeatures.Continuation), Has(genai, EngineFeatures.Continuation));
         Row("constrained output", Has(compose, EngineFeatures.Choices, "choices (logit mask)"), Has(genai, EngineFeatures.Grammar, "choices, regex, JSON schema (guidance)"));
         Row("CUDA", Has(compose, EngineFeatures.Cuda, "yes", "no (build with -p:ComposeOnnxRuntime=gpu)"), Has(genai, EngineFeatures.Cuda, "yes", $"no (needs {GenAi.GenAiModel.CudaPackage}: -p:ComposeGenAiCuda=true)"));
-        Row("batching", Has(compose, EngineFeatures.ContinuousBatching, "continuous (joins mid-run)"), Has(genai, EngineFeatures.Batching, "requests issued together, one prompt length"));
-        Row("prefix cache", Has(compose, EngineFeatures.PrefixCache), Has(genai, EngineFeatures.PrefixCache));
+        Row("batching", gqa ? "requests issued together, one prompt length (GroupQueryAttention)" : Has(compose, EngineFeatures.ContinuousBatching, "continuous (joins mid-run)"),
+            Has(genai, EngineFeatures.Batching, "requests issued together, one prompt length"));
+        Row("prefix cache", gqa ? "no (GroupQueryAttention)" : Has(compose, EngineFeatures.PrefixCache), Has(genai, EngineFeatures.PrefixCache));
         return sb.ToString();
     }
 
@@ -67,6 +97,8 @@ public static class OnnxModelInspector
         }
 
         Line("context length", c.ContextLength.ToString(inv));
+        Line("graph", model.Graph.Summary());
+        Line("past/present", PastPresent(c));
         Line("vocabulary", $"{io.VocabSize?.ToString(inv) ?? c.VocabSize?.ToString(inv) ?? "?"} logits ({io.LogitsType})");
         Line("kv cache", io.Layout == KvCacheLayout.Combined
             ? $"combined {c.Names.PastNames} [2, batch, {c.NumKeyValueHeads}, length, {c.HeadSize}] {io.CacheType}"

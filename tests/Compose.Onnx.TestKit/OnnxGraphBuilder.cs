@@ -9,6 +9,8 @@ namespace Compose.Onnx.TestKit;
 public sealed class OnnxGraphBuilder
 {
     public const int Float = 1;
+    public const int UInt8 = 2;
+    public const int Int8 = 3;
     public const int Int32 = 6;
     public const int Int64 = 7;
     public const int Bool = 9;
@@ -18,26 +20,59 @@ public sealed class OnnxGraphBuilder
     private readonly List<(string Name, int Type, long[] Dims, byte[] Data)> _initializers = [];
     private readonly List<ProtoWriter> _inputs = [];
     private readonly List<ProtoWriter> _outputs = [];
+    private readonly SortedSet<string> _domains = new(StringComparer.Ordinal);
     private int _next;
 
-    public string Node(string op, string[] inputs, string? output = null, Action<ProtoWriter>? attributes = null)
+    public string Node(string op, string[] inputs, string? output = null, Action<ProtoWriter>? attributes = null) =>
+        Node(op, inputs, [output ?? $"{op.ToLowerInvariant()}_{_next++}"], attributes)[0];
+
+    /// <summary>
+    /// A node with several outputs (an empty name leaves an optional output out), of the default domain or of
+    /// <paramref name="domain"/> (e.g. <c>com.microsoft</c> for ONNX Runtime's contrib operators; the model then imports it).
+    /// </summary>
+    public string[] Node(string op, string[] inputs, string[] outputs, Action<ProtoWriter>? attributes = null, string? domain = null)
     {
-        output ??= $"{op.ToLowerInvariant()}_{_next++}";
         var node = new ProtoWriter();
         foreach (var i in inputs)
         {
             node.String(1, i);
         }
 
-        node.String(2, output).String(3, $"n{_next++}_{op}").String(4, op);
+        foreach (var o in outputs)
+        {
+            node.String(2, o);
+        }
+
+        node.String(3, $"n{_next++}_{op}").String(4, op);
         if (attributes is not null)
         {
             attributes(node);
         }
 
+        if (domain is { Length: > 0 })
+        {
+            node.String(7, domain);
+            _domains.Add(domain);
+        }
+
         _nodes.Add(node);
-        return output;
+        return outputs;
     }
+
+    /// <summary>Several attributes on one node.</summary>
+    public static Action<ProtoWriter> Attrs(params Action<ProtoWriter>[] attributes) => n =>
+    {
+        foreach (var a in attributes)
+        {
+            a(n);
+        }
+    };
+
+    public static Action<ProtoWriter> StringAttr(string name, string value) =>
+        n => n.Message(5, new ProtoWriter().String(1, name).String(4, value).Int(20, 3));
+
+    public static Action<ProtoWriter> FloatAttr(string name, float value) =>
+        n => n.Message(5, new ProtoWriter().String(1, name).Float(2, value).Int(20, 1));
 
     public static Action<ProtoWriter> IntAttr(string name, long value) =>
         n => n.Message(5, new ProtoWriter().String(1, name).Int(3, value).Int(20, 2));
@@ -60,6 +95,13 @@ public sealed class OnnxGraphBuilder
     }
 
     public string Scalar(string name, float value) => Weights(name, [value]);
+
+    /// <summary>A uint8 initializer (e.g. MatMulNBits' packed weights).</summary>
+    public string Bytes(string name, byte[] data, params long[] dims)
+    {
+        _initializers.Add((name, UInt8, dims, data));
+        return name;
+    }
 
     public string Longs(string name, long[] values, long[]? dims = null)
     {
@@ -134,6 +176,11 @@ public sealed class OnnxGraphBuilder
             .String(2, "Compose.Onnx.Testing")
             .Message(7, graph)
             .Message(8, new ProtoWriter().String(1, "").Int(2, opset));
+        foreach (var domain in _domains)
+        {
+            model.Message(8, new ProtoWriter().String(1, domain).Int(2, 1));
+        }
+
         File.WriteAllBytes(path, model.ToArray());
     }
 

@@ -33,5 +33,57 @@ public sealed record TinyDecoderSpec
     /// <summary>Store the weights in model.onnx.data next to model.onnx.</summary>
     public bool ExternalData { get; init; }
 
+    /// <summary>Key/value heads; 0 means as many as <see cref="Heads"/>. Fewer gives grouped queries (each key/value head serves Heads / KeyValueHeads query heads).</summary>
+    public int KeyValueHeads { get; init; }
+
+    /// <summary>Rotary position embedding (rotate-half, theta 10000, over the whole head) on queries and keys instead of a learned position embedding.</summary>
+    public bool Rotary { get; init; }
+
+    /// <summary>
+    /// Quantize every projection and the LM head to 4 bits, symmetric, in blocks of this many input features (0: float
+    /// weights). With <see cref="ModelBuilderLayout"/> the decoder multiplies by the packed weights (MatMulNBits); without,
+    /// by their dequantized float values — the float reference of the same numbers.
+    /// </summary>
+    public int QuantBlockSize { get; init; }
+
+    /// <summary>
+    /// The layout ORT GenAI's model builder writes for CPU int4 models: one packed Q/K/V MatMulNBits per layer feeding
+    /// com.microsoft GroupQueryAttention (rotary inside it from cos/sin caches, seqlens_k and total_sequence_length
+    /// derived from the attention mask), MatMulNBits elsewhere, no position_ids input, and genai_config's
+    /// <c>search.past_present_share_buffer</c> true (past and present one buffer of max_length). Needs
+    /// <see cref="Rotary"/>, <see cref="QuantBlockSize"/> &gt; 0, the separate cache layout and fp32 cache and logits.
+    /// </summary>
+    public bool ModelBuilderLayout { get; init; }
+
+    /// <summary>
+    /// With <see cref="ModelBuilderLayout"/>: an 8-bit quantized key/value cache (int8 past/present, per-tensor k_scale and
+    /// v_scale, GroupQueryAttention kv_cache_bit_width 8), as the model builder writes with kv_cache_quant_type; 0: float.
+    /// </summary>
+    public int KvCacheBits { get; init; }
+
+    /// <summary>Writes <c>search.past_present_share_buffer</c> in genai_config.json (the model-builder layout sets it).</summary>
+    public bool? PastPresentShareBuffer { get; init; }
+
     public int Hidden => Heads * HeadSize;
+
+    public int KvHeads => KeyValueHeads > 0 ? KeyValueHeads : Heads;
+
+    /// <summary>A folder as the model builder writes it for a small llama-like model with grouped queries.</summary>
+    public static TinyDecoderSpec ModelBuilder(int seed = 1) => new()
+    {
+        Layers = 2,
+        Heads = 4,
+        KeyValueHeads = 2,
+        HeadSize = 16,
+        MlpSize = 128,
+        Seed = seed,
+        Rotary = true,
+        QuantBlockSize = 32,
+        ModelBuilderLayout = true,
+        PositionIds = false,
+        PastPresentShareBuffer = true,
+    };
+
+    /// <summary>The same weights (dequantized) and the same computation in standard ONNX operators: the float reference of a model-builder folder.</summary>
+    public TinyDecoderSpec FloatReference() => this with { ModelBuilderLayout = false, PositionIds = true, PastPresentShareBuffer = null };
 }

@@ -40,4 +40,11 @@ public sealed record SearchDefaults
     public float? Temperature { get; init; }
     public int? TopK { get; init; }
     public float? TopP { get; init; }
+
+    /// <summary>
+    /// <c>past_present_share_buffer</c>: ORT GenAI binds each layer's past and present to one buffer of max_length
+    /// positions (the model builder sets it for GroupQueryAttention decoders). The compose engine does not need it: it
+    /// feeds the past it has and takes the longer present the graph returns.
+    /// </summary>
+    public bool PastPresentShareBuffer { get; init; }
 }

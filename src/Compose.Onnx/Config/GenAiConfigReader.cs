@@ -183,6 +183,7 @@ public static class GenAiConfigReader
             Temperature = Float(s, "temperature", path),
             TopK = Int(s, "top_k", path),
             TopP = Float(s, "top_p", path),
+            PastPresentShareBuffer = s.TryGetProperty("past_present_share_buffer", out var share) && share.ValueKind == JsonValueKind.True,
         };
     }
 
