@@ -6,7 +6,7 @@ import os
 
 N = [1, 2, 4, 8, 16, 32]
 OUT = "benchmarks/steps/pipelines"
-MODEL = "models:\n  steps: { provider: onnx, path: ../../../models/steps }\ndefaults: { model: steps, temperature: 1.0, max_tokens: 64 }\n"
+MODEL = "models:\n  steps: { provider: onnx, path: ../../../models/steps, max_batch: 256 }\ndefaults: { model: steps, temperature: 1.0, max_tokens: 64 }\n"
 STEP = 'step: "{{ question }}"'
 PROCESS = 'process_reward: "Check last step:\\n{{ question }}\\n{{ steps | array.join \\"\\\\n\\" }}"'
 OUTCOME = 'outcome_reward: "Check answer:\\n{{ question }}\\n{{ answer | string.strip }}"'
@@ -14,10 +14,13 @@ SEARCH = '      max_steps: 7\n      delimiter: "\\n"\n      stop_pattern: "^answ
 
 
 def vote(n):
-    return f"layers:\n  - generate: {{ samples: {n} }}\noutput: vote\n"
+    # n = 1 is one sample: nothing to vote over
+    return f"layers:\n  - generate: {{ samples: {n} }}\noutput: {'vote' if n > 1 else 'first'}\n"
 
 
 def best_of_n(n):
+    if n == 1:
+        return vote(1)  # best of one is the one sample: no judgement to make
     return (f"layers:\n  - generate: {{ samples: {n} }}\n  - best_of_n:\n      reward: {{ model: steps, judge: yes_no }}\n"
             f"      prompts: {{ {OUTCOME} }}\noutput: first\n")
 

@@ -192,9 +192,36 @@ def training_example(rng, excluded, noise, step_share, answer_share):
     return question(chain), "\n".join(lines)
 
 
+def claim_positions(question):
+    """For a check prompt, the character positions (in the question) of the results of its lines that are right given
+    their own operands, and of a right final answer. Supervising them (--claim-loss) teaches the model to work each
+    value out where it reads the claim: the computation its yes/no has to compare against (as models/arith's stage 2)."""
+    if not question.startswith((CHECK_STEP, CHECK_ANSWER)):
+        return []
+    positions, offset, previous = [], 0, None
+    for index, line in enumerate(question.split("\n")):
+        if index >= 2:
+            if line.startswith("answer: "):
+                if previous is not None and line[8:] == str(previous):
+                    positions += range(offset + 8, offset + len(line))
+            else:
+                lhs, _, written = line.partition("=")
+                op = next((c for c in "+-*" if c in lhs[1:]), None)
+                if op and written.isdigit():
+                    a, b = lhs[: lhs.index(op, 1)], lhs[lhs.index(op, 1) + 1:]
+                    if a.isdigit() and b.isdigit() and apply(int(a), op, int(b)) == int(written):
+                        positions += range(offset + len(lhs) + 1, offset + len(line))
+                    previous = int(written)
+        offset += len(line) + 1
+    return positions
+
+
+QUESTION_OFFSET = len(prompt_ids("")) - len(arith.ASSISTANT_TAIL)  # where the question's bytes start in prompt_ids
+
+
 def batch_for(args):
     """Batch number `step` of the training stream: a function of (seed, step) alone."""
-    seed, step, size, excluded, noise, step_share, answer_share = args
+    seed, step, size, excluded, noise, step_share, answer_share, claim_loss = args
     rng = random.Random(seed * 1_000_003 + step)
     examples = [training_example(rng, excluded, noise, step_share, answer_share) for _ in range(size)]
     seqs = []
@@ -204,11 +231,14 @@ def batch_for(args):
     length = max(len(full) for _, full in seqs) - 1
     x = torch.full((size, length), END_OF_TEXT, dtype=torch.long)
     y = torch.full((size, length), -100, dtype=torch.long)
-    for i, (plen, full) in enumerate(seqs):
+    for i, ((plen, full), (q, _)) in enumerate(zip(seqs, examples)):
         n = len(full) - 1
         x[i, :n] = torch.tensor(full[:-1])
         target = torch.tensor(full[1:])
-        target[: plen - 1] = -100  # loss on the answer and its <|im_end|> only
+        keep = [QUESTION_OFFSET + c - 1 for c in claim_positions(q)] if claim_loss else []
+        claimed = target[keep].clone()
+        target[: plen - 1] = -100  # loss on the answer and its <|im_end|> ...
+        target[keep] = claimed  # ... and, with claim_loss, on the right results a check prompt shows
         y[i, :n] = target
     return x.numpy(), y.numpy()  # numpy arrays cross the worker pipe as plain bytes
 
@@ -318,7 +348,10 @@ def evaluate(model, chains, step_items, gen, device, samples=16, temperature=1.0
                     for c, q in zip(chains, qs) for t in drawn[q][:4]
                     if final_answer(t) is not None and len(prompt_ids(check_answer_prompt(q, t.strip().split("\n")))) < model.config["context"]]
     p_answer = yes_probability(model, [p for p, _ in answer_items], device)
-    answer_ok = sum((p_answer[p] > 0.5) == right for p, right in answer_items) / max(1, len(answer_items))
+    # balanced: the mean of the accuracies on right and on wrong answers (samples are mostly one or the other)
+    rights = [p_answer[p] > 0.5 for p, right in answer_items if right]
+    wrongs = [p_answer[p] <= 0.5 for p, right in answer_items if not right]
+    answer_ok = (sum(rights) / max(1, len(rights)) + sum(wrongs) / max(1, len(wrongs))) / 2
     where = {}
     for w in wrong_steps:
         where[str(w)] = where.get(str(w), 0) + 1
@@ -381,7 +414,9 @@ def write_step_verification(path, items):
 
 def first_step(args):
     state_file = os.path.join(args.out, "state.pt")
-    return torch.load(state_file, map_location="cpu")["step"] + 1 if args.resume and os.path.exists(state_file) else 1
+    if args.resume and os.path.exists(state_file):
+        return torch.load(state_file, map_location="cpu")["step"] + 1
+    return args.first_step + 1 if args.init_from else 1
 
 
 def main():
@@ -411,6 +446,9 @@ def main():
     ap.add_argument("--time-budget", type=float, default=0,
                     help="size the run to this many seconds: after 200 steps, --steps is set from the measured step time "
                          "(the schedule then decays to its end within the budget); 0 = use --steps")
+    ap.add_argument("--init-from", help="start from the weights of a checkpoint folder (a fresh optimizer and schedule: a new stage)")
+    ap.add_argument("--first-step", type=int, default=0, help="with --init-from: the step the checkpoint was taken at, so batches and names continue")
+    ap.add_argument("--claim-loss", action="store_true", help="also train on the right results shown in check prompts (see claim_positions)")
     ap.add_argument("--data-only", action="store_true", help="write the held-out files and check disjointness, then stop")
     args = ap.parse_args()
 
@@ -439,7 +477,7 @@ def main():
 
     # Workers are forked before CUDA is touched; batch k depends on (seed, k) alone, so the stream is the same for any
     # number of workers.
-    jobs = ((args.seed, s, args.batch, excluded, args.step_noise, args.step_share, args.answer_share) for s in itertools.count(first_step(args)))
+    jobs = ((args.seed, s, args.batch, excluded, args.step_noise, args.step_share, args.answer_share, args.claim_loss) for s in itertools.count(first_step(args)))
     pool = multiprocessing.Pool(args.workers) if args.workers > 1 else None
     stream = pool.imap(batch_for, jobs, chunksize=4) if pool else map(batch_for, jobs)
 
@@ -449,17 +487,33 @@ def main():
     model = Decoder(args.hidden, args.layers, args.heads, args.mlp, args.context).to(device)
     params = sum(p.numel() for p in model.parameters())
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01, betas=(0.9, 0.98))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1, (s + 1) / args.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(s, args.steps) / args.steps))))
-    first = 1
+
+    def schedule(stage_first):
+        """Warm-up, then cosine decay to a tenth over the stage (steps stage_first .. args.steps, read when called)."""
+        def factor(s):
+            length = max(1, args.steps - stage_first + 1)
+            return min(1, (s + 1) / args.warmup) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(s, length) / length)))
+        return torch.optim.lr_scheduler.LambdaLR(opt, factor)
+
+    first = first_step(args)
+    stage_first = first if args.init_from else 1
+    sched = schedule(stage_first)
     state_file = os.path.join(args.out, "state.pt")
-    if first_step(args) > 1:
+    if args.init_from and not args.resume:
+        manifest = json.load(open(os.path.join(args.init_from, "manifest.json")))
+        raw = open(os.path.join(args.init_from, "weights.bin"), "rb").read()
+        model.load_state_dict({t["name"]: torch.frombuffer(bytearray(raw[t["offset"]:t["offset"] + 4 * math.prod(t["shape"])]), dtype=torch.float32).view(*t["shape"])
+                               for t in manifest["tensors"]})
+    elif first > 1:
         state = torch.load(state_file, map_location=device)
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
         sched.load_state_dict(state["sched"])
         first = state["step"] + 1
         args.steps, args.eval_every = state.get("total", args.steps), state.get("eval_every", args.eval_every)
+        stage_first = state.get("stage_first", 1)
+        sched = schedule(stage_first)
+        sched.load_state_dict(state["sched"])
     gen = torch.Generator().manual_seed(args.seed)
     log = open(os.path.join(args.out, "train.log"), "a")
 
@@ -471,7 +525,7 @@ def main():
     say(f"# {time.strftime('%Y-%m-%d %H:%M:%S')} args={vars(args)} params={params} device={device}"
         f"{' ' + torch.cuda.get_device_name(device) if device.type == 'cuda' else ''} torch={torch.__version__} from step {first}")
     start = time.time()
-    sized = args.time_budget <= 0 or first > 1
+    sized = args.time_budget <= 0 or (args.resume and first > 1)
     for step, (x, y) in zip(itertools.count(first), stream):
         if step > args.steps:
             break
@@ -500,7 +554,7 @@ def main():
             say("eval " + json.dumps(m))
             dump(copy.deepcopy(model).cpu(), os.path.join(args.out, f"step{step:05d}"))
             torch.save(dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), step=step,
-                            total=args.steps, eval_every=args.eval_every), state_file)
+                            total=args.steps, eval_every=args.eval_every, stage_first=stage_first), state_file)
             if over:
                 say(f"# time limit: stopped after step {step}; --resume continues")
                 break
