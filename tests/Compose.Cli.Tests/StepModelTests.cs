@@ -36,18 +36,21 @@ public sealed class StepModelTests : IDisposable
     [Fact]
     public async Task The_process_verifier_is_better_than_chance_and_not_perfect_on_the_step_level_set()
     {
-        var runs = await EvalAsync(_dir, "benchmarks/steps/verify-steps.jsonl", "exact", 200, "benchmarks/steps/pipelines/verifier.yaml");
-        Assert.InRange(runs[0].GetProperty("accuracy").GetDouble(), 0.55, 0.98);
+        var runs = await EvalAsync(_dir, "benchmarks/steps/verify-steps.jsonl", "exact", 600, "benchmarks/steps/pipelines/verifier.yaml");
+        Assert.InRange(runs[0].GetProperty("accuracy").GetDouble(), 0.55, 0.98); // measured: 62.7% on all 600
     }
 
     [Fact]
-    public async Task Particle_filtering_steered_by_the_process_reward_writes_chains_and_beats_one_sample()
+    public async Task Four_particles_steered_by_the_process_reward_beat_one_sample_on_the_held_out_chains()
     {
-        var runs = await EvalAsync(_dir, "benchmarks/steps/test.jsonl", "number", 60,
-            "benchmarks/steps/pipelines/vote-1.yaml", "benchmarks/steps/pipelines/particles-8.yaml");
+        // Measured on all 300 chains (models/steps/README.md): one sample 38.0%, four particles 47.3%. The verifier is
+        // fallible, and more particles do worse (it is exploited), so the claim tested is the small budget's gain.
+        var runs = await EvalAsync(_dir, "benchmarks/steps/test.jsonl", "number", 300,
+            "benchmarks/steps/pipelines/vote-1.yaml", "benchmarks/steps/pipelines/particles-4.yaml");
         var single = runs[0].GetProperty("accuracy").GetDouble();
         var particles = runs[1].GetProperty("accuracy").GetDouble();
-        Assert.True(particles >= single + 0.15, $"8 particles {particles:P1}, one sample {single:P1}");
+        Assert.True(particles >= single + 0.05, $"4 particles {particles:P1}, one sample {single:P1}");
+        Assert.InRange(runs[1].GetProperty("calls").GetDouble() / 300, 4 * 3 * 2, 4 * 7 * 2); // a step and a judgement per particle and line
     }
 
     [Fact]
