@@ -21,19 +21,11 @@ train = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(train)
 
 
-def load_checkpoint(folder):
-    manifest = json.load(open(os.path.join(folder, "manifest.json")))
-    c = manifest["config"]
-    model = train.Decoder(c["hidden"], c["layers"], c["heads"], c["mlp"], c["context"])
-    raw = open(os.path.join(folder, "weights.bin"), "rb").read()
-    state = {}
-    for t in manifest["tensors"]:
-        n = 1
-        for d in t["shape"]:
-            n *= d
-        state[t["name"]] = torch.frombuffer(bytearray(raw[t["offset"]:t["offset"] + 4 * n]), dtype=torch.float32).view(*t["shape"])
-    model.load_state_dict(state)
-    return model
+# tools/arith/choose.py's loader reads both models' checkpoints (one architecture, one format)
+_arith = importlib.util.spec_from_file_location("arith_choose", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "arith", "choose.py"))
+arith_choose = importlib.util.module_from_spec(_arith)
+_arith.loader.exec_module(arith_choose)
+load_checkpoint = arith_choose.load
 
 
 def main():
