@@ -258,39 +258,44 @@ def held_out(seed, count, exclude):
 
 # ----------------------------------------------------------------------------- sampling and evaluation
 
+def by_length(prompts, size):
+    """The prompts in chunks of at most `size`, each chunk of one tokenized length (no padding needed)."""
+    buckets = {}
+    for p in prompts:
+        buckets.setdefault(len(prompt_ids(p)), []).append(p)
+    for ps in buckets.values():
+        for start in range(0, len(ps), size):
+            yield ps[start:start + size]
+
+
 @torch.no_grad()
 def complete(model, prompts, samples, temperature, gen, max_new, device):
     """Completions (text up to <|im_end|>) for each prompt, `samples` each; temperature 0 is greedy."""
     model.eval()
     out = {p: [] for p in prompts}
-    buckets = {}
-    for p in prompts:
-        buckets.setdefault(len(prompt_ids(p)), []).append(p)
-    for ps in buckets.values():
-        for start in range(0, len(ps), 256):
-            chunk = ps[start:start + 256]
-            logits, past = model(torch.tensor([prompt_ids(p) for p in chunk], device=device))
-            logits = logits[:, -1, :].repeat_interleave(samples, 0)
-            past = [(k.repeat_interleave(samples, 0), v.repeat_interleave(samples, 0)) for k, v in past]
-            done = torch.zeros(logits.shape[0], dtype=torch.bool, device=device)
-            new = []
-            for _ in range(max_new):
-                if temperature == 0:
-                    nxt = logits.argmax(-1)
-                else:
-                    probs = (logits.float() / temperature).softmax(-1).cpu()
-                    nxt = torch.multinomial(probs, 1, generator=gen).squeeze(1).to(device)
-                nxt = torch.where(done, torch.full_like(nxt, IM_END), nxt)
-                done |= nxt == IM_END
-                new.append(nxt)
-                if bool(done.all()):
-                    break
-                logits, past = model(nxt[:, None], past)
-                logits = logits[:, -1, :]
-            rows = torch.stack(new, 1).tolist()
-            for i, row in enumerate(rows):
-                text = bytes(t for t in row[: row.index(IM_END)] if t < 256) if IM_END in row else b"?"
-                out[chunk[i // samples]].append(text.decode("utf-8", "replace"))
+    for chunk in by_length(prompts, 256):
+        logits, past = model(torch.tensor([prompt_ids(p) for p in chunk], device=device))
+        logits = logits[:, -1, :].repeat_interleave(samples, 0)
+        past = [(k.repeat_interleave(samples, 0), v.repeat_interleave(samples, 0)) for k, v in past]
+        done = torch.zeros(logits.shape[0], dtype=torch.bool, device=device)
+        new = []
+        for _ in range(max_new):
+            if temperature == 0:
+                nxt = logits.argmax(-1)
+            else:
+                probs = (logits.float() / temperature).softmax(-1).cpu()
+                nxt = torch.multinomial(probs, 1, generator=gen).squeeze(1).to(device)
+            nxt = torch.where(done, torch.full_like(nxt, IM_END), nxt)
+            done |= nxt == IM_END
+            new.append(nxt)
+            if bool(done.all()):
+                break
+            logits, past = model(nxt[:, None], past)
+            logits = logits[:, -1, :]
+        rows = torch.stack(new, 1).tolist()
+        for i, row in enumerate(rows):
+            text = bytes(t for t in row[: row.index(IM_END)] if t < 256) if IM_END in row else b"?"
+            out[chunk[i // samples]].append(text.decode("utf-8", "replace"))
     model.train()
     return out
 
@@ -305,15 +310,10 @@ def yes_probability(model, prompts, device):
     """P(first token = 'y') for each prompt at temperature 1: the process / outcome reward Compose reads."""
     model.eval()
     result = {}
-    buckets = {}
-    for p in prompts:
-        buckets.setdefault(len(prompt_ids(p)), []).append(p)
-    for ps in buckets.values():
-        for start in range(0, len(ps), 512):
-            chunk = ps[start:start + 512]
-            logits, _ = model(torch.tensor([prompt_ids(p) for p in chunk], device=device))
-            probs = logits[:, -1, :].float().softmax(-1)[:, ord("y")].tolist()
-            result.update(zip(chunk, probs))
+    for chunk in by_length(prompts, 512):
+        logits, _ = model(torch.tensor([prompt_ids(p) for p in chunk], device=device))
+        probs = logits[:, -1, :].float().softmax(-1)[:, ord("y")].tolist()
+        result.update(zip(chunk, probs))
     model.train()
     return result
 

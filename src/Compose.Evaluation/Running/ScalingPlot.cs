@@ -31,7 +31,7 @@ public static partial class ScalingPlot
         ArgumentNullException.ThrowIfNull(reports);
         return [.. reports
             .Where(r => !r.Items.IsEmpty)
-            .Select(r => new Point(r.Name, (double)r.Items.Sum(i => i.OutputTokens) / r.Items.Length, r.Accuracy.Value, r.Accuracy.Low, r.Accuracy.High))
+            .Select(r => new Point(r.Name, (double)r.OutputTokens / r.Items.Length, r.Accuracy.Value, r.Accuracy.Low, r.Accuracy.High))
             .GroupBy(p => MethodOf(p.Pipeline), StringComparer.Ordinal)
             .Select(g => (g.Key, (IReadOnlyList<Point>)[.. g.OrderBy(p => p.GeneratedTokens)]))];
     }
