@@ -22,6 +22,55 @@ public sealed record BenchmarkItem(string Id, string? Prompt, ImmutableArray<Cha
     /// <summary>The question text (the prompt, or the last user message).</summary>
     public string Text => ToQuestion().Text;
 
+    /// <summary>
+    /// The item as one benchmark line that <see cref="BenchmarkReader.Parse"/> reads back to an equal item (id, prompt,
+    /// text messages, every reference, metadata): how an item travels to another process.
+    /// </summary>
+    public string ToJsonLine()
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("id", Id);
+            if (Prompt is not null)
+            {
+                json.WriteString("prompt", Prompt);
+            }
+
+            if (!Messages.IsDefaultOrEmpty)
+            {
+                json.WriteStartArray("messages");
+                foreach (var message in Messages)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("role", message.Role.Value);
+                    json.WriteString("content", message.Text);
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
+            }
+
+            json.WriteStartArray("reference");
+            foreach (var reference in References.IsDefault ? [] : References)
+            {
+                json.WriteStringValue(reference);
+            }
+
+            json.WriteEndArray();
+            if (Metadata is { } metadata)
+            {
+                json.WritePropertyName("metadata");
+                metadata.WriteTo(json);
+            }
+
+            json.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
     /// <summary>A metadata string value, or null.</summary>
     public string? Meta(string key) =>
         Metadata is { ValueKind: JsonValueKind.Object } m && m.TryGetProperty(key, out var v)

@@ -13,8 +13,18 @@ namespace Compose.Evaluation.Running;
 /// </summary>
 public static class Evaluator
 {
+    public static Task<EvalReport> RunAsync(
+        RunnablePipeline pipeline, string benchmarkPath, IScorer scorer, EvalOptions options, CancellationToken cancellationToken = default) =>
+        RunAsync(pipeline.Spec.Name, (item, ct) => EvaluateItemAsync(pipeline, item, scorer, options.Seed, ct), benchmarkPath, options, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="evaluateItem"/> over a benchmark, as <see cref="RunAsync(RunnablePipeline, string, IScorer, EvalOptions, CancellationToken)"/>
+    /// does with a local pipeline: several items at once, each result appended to the results file as it comes, an
+    /// interrupted run resumed. <paramref name="evaluateItem"/> answers and scores one item wherever it runs (a cluster
+    /// runs it on another machine) and throws only when the evaluation must stop.
+    /// </summary>
     public static async Task<EvalReport> RunAsync(
-        RunnablePipeline pipeline, string benchmarkPath, IScorer scorer, EvalOptions options, CancellationToken cancellationToken = default)
+        string name, Func<BenchmarkItem, CancellationToken, Task<ItemResult>> evaluateItem, string benchmarkPath, EvalOptions options, CancellationToken cancellationToken = default)
     {
         var earlier = options.ResultsPath is null ? [] : ResultsFile.ReadForResume(options.ResultsPath, options.Fingerprint);
         if (options.Limit is { } limit && !earlier.IsEmpty)
@@ -36,7 +46,7 @@ public static class Evaluator
         var finished = earlier.Length;
         options.Progress?.Report(new EvalProgress(finished, correct, total));
 
-        using var writer = options.ResultsPath is null ? null : ResultsFile.OpenForAppend(options.ResultsPath, options.Fingerprint, pipeline.Spec.Name);
+        using var writer = options.ResultsPath is null ? null : ResultsFile.OpenForAppend(options.ResultsPath, options.Fingerprint, name);
         using var writeLock = new SemaphoreSlim(1, 1);
         Exception? writeFailure = null;
         var items = BenchmarkReader.ReadAsync(benchmarkPath, options.Limit, cancellationToken, options.Files).Where(i => !done.Contains(i.Id));
@@ -44,7 +54,7 @@ public static class Evaluator
         {
             await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Concurrency), CancellationToken = cancellationToken }, async (item, ct) =>
             {
-                var result = await EvaluateItemAsync(pipeline, item, scorer, options.Seed, ct).ConfigureAwait(false);
+                var result = await evaluateItem(item, ct).ConfigureAwait(false);
                 await writeLock.WaitAsync(ct).ConfigureAwait(false);
                 try
                 {
@@ -79,7 +89,7 @@ public static class Evaluator
         }
 
         var ordered = results.OrderBy(r => r.Id, NaturalIdComparer.Instance).ToImmutableArray();
-        return new EvalReport(pipeline.Spec.Name, ordered, earlier.Length);
+        return new EvalReport(name, ordered, earlier.Length);
     }
 
     /// <summary>

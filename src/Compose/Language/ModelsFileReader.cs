@@ -18,8 +18,12 @@ public static class ModelsFileReader
             return ([], [error.ToDiagnostic(new SourceLocation(path, 0, 0))]);
         }
 
-        var text = read!;
+        return Read(read!, path);
+    }
 
+    /// <summary>Reads a models file's text; <paramref name="path"/> names it in diagnostics and locations (relative model paths resolve against its folder).</summary>
+    public static (ImmutableArray<ModelSpec> Models, ImmutableArray<Diagnostic> Diagnostics) Read(string text, string path)
+    {
         var diagnostics = new List<Diagnostic>();
         try
         {

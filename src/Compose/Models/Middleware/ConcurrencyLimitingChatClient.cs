@@ -7,12 +7,22 @@ namespace Compose.Models.Middleware;
 public sealed class ConcurrencyLimitingChatClient : DelegatingChatClient
 {
     private readonly SemaphoreSlim _slots;
+    private readonly bool _ownsSlots = true;
 
     public ConcurrencyLimitingChatClient(IChatClient inner, int limit)
         : base(inner)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         _slots = new SemaphoreSlim(limit, limit);
+    }
+
+    /// <summary>A limit shared with other clients: all of them together hold at most the semaphore's count of calls (a host's capacity for one model).</summary>
+    public ConcurrencyLimitingChatClient(IChatClient inner, SemaphoreSlim sharedSlots)
+        : base(inner)
+    {
+        ArgumentNullException.ThrowIfNull(sharedSlots);
+        _slots = sharedSlots;
+        _ownsSlots = false;
     }
 
     public override async Task<ChatResponse> GetResponseAsync(
@@ -48,7 +58,7 @@ public sealed class ConcurrencyLimitingChatClient : DelegatingChatClient
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && _ownsSlots)
         {
             _slots.Dispose();
         }

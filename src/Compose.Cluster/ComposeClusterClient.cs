@@ -1,0 +1,92 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Runtime;
+
+namespace Compose.Cluster;
+
+/// <summary>A connection to a Compose cluster from outside it (a coordinator: <c>compose eval/search/serve --cluster</c>).</summary>
+public sealed class ComposeClusterClient : IAsyncDisposable
+{
+    private readonly IHost? _host;
+
+    /// <summary>A client over an existing Orleans client (a test cluster's).</summary>
+    public ComposeClusterClient(IClusterClient client, ClusterConnection? connection = null)
+    {
+        Client = client;
+        Connection = connection;
+        Dispatcher = new ClusterDispatcher(client);
+    }
+
+    private ComposeClusterClient(IHost host, ClusterConnection connection)
+        : this(host.Services.GetRequiredService<IClusterClient>(), connection)
+    {
+        _host = host;
+    }
+
+    public IClusterClient Client { get; }
+
+    public ClusterConnection? Connection { get; }
+
+    /// <summary>Spreads items over the silos.</summary>
+    public ClusterDispatcher Dispatcher { get; }
+
+    /// <summary>Connects to the cluster; throws when its Redis or every silo is unreachable.</summary>
+    public static async Task<ComposeClusterClient> ConnectAsync(ClusterConnection connection, CancellationToken cancellationToken = default)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Logging.ClearProviders();
+        builder.UseOrleansClient(client => client
+            .UseRedisClustering(connection.Redis)
+            .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (connection.ClusterId, "compose"))
+            .Configure<ClientMessagingOptions>(o => o.ResponseTimeout = ComposeSilo.ResponseTimeout));
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+
+        return new ComposeClusterClient(host, connection);
+    }
+
+    /// <summary>Every active silo's view: its models and capacity.</summary>
+    public async Task<IReadOnlyList<SiloView>> SilosAsync()
+    {
+        var hosts = await Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).ConfigureAwait(false);
+        var views = await Task.WhenAll(hosts.Keys.Select(async silo =>
+        {
+            try
+            {
+                return await Client.GetGrain<ISiloWorkerGrain>(SiloPinnedPlacement.Key(silo, "worker")).DescribeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ClusterFailures.IsSiloLoss(ex, CancellationToken.None))
+            {
+                return null;
+            }
+        })).ConfigureAwait(false);
+        return [.. views.OfType<SiloView>().OrderBy(v => v.Address, StringComparer.Ordinal)];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            try
+            {
+                await _host.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or OrleansException)
+            {
+                // the cluster is gone; nothing to close politely
+            }
+
+            _host.Dispose();
+        }
+    }
+}
