@@ -23,6 +23,7 @@ public static class ComposeApp
             TechniquesCommand.Create(console),
             SchemaCommand.Create(console),
             ImportCommand.Create(console),
+            ClusterCommand.Create(console),
         };
         foreach (var option in FileBoundsOptions.Create())
         {

@@ -8,9 +8,11 @@ namespace Compose.Cluster;
 /// Sends items to silos: each to the active silo with the fewest items in flight from here; an item whose silo is
 /// lost (killed, unreachable, declared dead) goes to another silo, so every item completes exactly once from the
 /// caller's view. Model calls an item made before its silo was lost are in the shared response cache and are not
-/// paid again when it runs elsewhere.
+/// paid again when it runs elsewhere. A silo that leaves the active set while items wait on it (killed: its calls
+/// would otherwise wait out the response timeout) has those items sent elsewhere at once: a watch polls the
+/// membership every second while items are in flight.
 /// </summary>
-public sealed class ClusterDispatcher(IClusterClient client)
+public sealed class ClusterDispatcher(IClusterClient client) : IDisposable
 {
     /// <summary>Silos an item is tried on before the evaluation stops.</summary>
     public const int MaxAttempts = 8;
@@ -23,8 +25,12 @@ public sealed class ClusterDispatcher(IClusterClient client)
     private readonly Dictionary<SiloAddress, long> _down = [];
     private readonly ConcurrentDictionary<string, int> _answered = new(StringComparer.Ordinal);
     private SiloAddress[] _silos = [];
+    private readonly Dictionary<SiloAddress, CancellationTokenSource> _lost = [];
+    private readonly CancellationTokenSource _closed = new();
     private long? _refreshed;
     private int _moved;
+    private int _pending;
+    private Task? _watch;
 
     /// <summary>Items answered per silo (by address) through this dispatcher.</summary>
     public IReadOnlyDictionary<string, int> AnsweredBySilo => _answered;
@@ -34,31 +40,56 @@ public sealed class ClusterDispatcher(IClusterClient client)
 
     public async Task<ItemOutcome> EvaluateAsync(ItemWork work, CancellationToken cancellationToken)
     {
+        StartWatch();
+        Interlocked.Increment(ref _pending);
+        try
+        {
+            return await EvaluateOnSomeSiloAsync(work, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pending);
+        }
+    }
+
+    public void Dispose()
+    {
+        _closed.Cancel();
+        lock (_gate)
+        {
+            foreach (var lost in _lost.Values)
+            {
+                lost.Dispose();
+            }
+
+            _lost.Clear();
+        }
+    }
+
+    private async Task<ItemOutcome> EvaluateOnSomeSiloAsync(ItemWork work, CancellationToken cancellationToken)
+    {
         Exception? last = null;
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
-            var silo = await PickAsync(cancellationToken).ConfigureAwait(false);
-            if (silo is null)
+            var picked = await PickAsync(cancellationToken).ConfigureAwait(false);
+            if (picked is not var (silo, lost))
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(500 * attempt), cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lost);
             try
             {
-                var outcome = await client.GetGrain<ISiloWorkerGrain>(SiloPinnedPlacement.Key(silo, "worker")).EvaluateAsync(work, cancellationToken).ConfigureAwait(false);
+                var outcome = await client.GetGrain<ISiloWorkerGrain>(SiloPinnedPlacement.Key(silo, "worker")).EvaluateAsync(work, linked.Token)
+                    .WaitAsync(linked.Token).ConfigureAwait(false);
                 _answered.AddOrUpdate(outcome.Silo, 1, (_, n) => n + 1);
                 return outcome;
             }
-            catch (Exception ex) when (ClusterFailures.IsSiloLoss(ex, cancellationToken))
+            catch (Exception ex) when (ClusterFailures.IsSiloLoss(ex, cancellationToken) || (ex is OperationCanceledException && lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
             {
-                last = ex;
-                lock (_gate)
-                {
-                    _down[silo] = Environment.TickCount64;
-                    _refreshed = null;
-                }
-
+                last = ex is OperationCanceledException ? new SiloUnavailableException($"silo {silo} left the cluster while answering") : ex;
+                MarkDown(silo);
                 Interlocked.Increment(ref _moved);
                 await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken).ConfigureAwait(false);
             }
@@ -76,7 +107,81 @@ public sealed class ClusterDispatcher(IClusterClient client)
             "Check that silos are running (compose cluster status) and reachable from here; the results so far are kept and the evaluation resumes when run again.")]);
     }
 
-    private async Task<SiloAddress?> PickAsync(CancellationToken cancellationToken)
+    private void MarkDown(SiloAddress silo)
+    {
+        lock (_gate)
+        {
+            _down[silo] = Environment.TickCount64;
+            _refreshed = null;
+        }
+    }
+
+    private void StartWatch()
+    {
+        if (_watch is null)
+        {
+            lock (_gate)
+            {
+                _watch ??= Task.Run(WatchAsync);
+            }
+        }
+    }
+
+    /// <summary>While items are in flight, polls the active silos every second; a silo that left has its items sent elsewhere.</summary>
+    private async Task WatchAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_closed.Token).ConfigureAwait(false))
+            {
+                if (Volatile.Read(ref _pending) == 0)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    await RefreshAsync(_closed.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException && ex is not OutOfMemoryException)
+                {
+                    // the cluster is unreachable for a moment: the calls themselves fail or wait; poll again
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // disposed
+        }
+    }
+
+    private async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        var hosts = await client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            _silos = [.. hosts.Keys];
+            _refreshed = Environment.TickCount64;
+            foreach (var silo in _silos)
+            {
+                if (!_lost.ContainsKey(silo))
+                {
+                    _lost[silo] = new CancellationTokenSource();
+                }
+            }
+
+            foreach (var (silo, lost) in _lost.Where(l => !hosts.ContainsKey(l.Key)).ToList())
+            {
+                _down[silo] = Environment.TickCount64;
+                lost.Cancel();
+                _lost.Remove(silo);
+                lost.Dispose();
+            }
+        }
+    }
+
+    private async Task<(SiloAddress Silo, CancellationToken Lost)?> PickAsync(CancellationToken cancellationToken)
     {
         bool stale;
         lock (_gate)
@@ -86,18 +191,13 @@ public sealed class ClusterDispatcher(IClusterClient client)
 
         if (stale)
         {
-            var hosts = await client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(cancellationToken).ConfigureAwait(false);
-            lock (_gate)
-            {
-                _silos = [.. hosts.Keys];
-                _refreshed = Environment.TickCount64;
-            }
+            await RefreshAsync(cancellationToken).ConfigureAwait(false);
         }
 
         lock (_gate)
         {
             var now = Environment.TickCount64;
-            var up = _silos.Where(s => !_down.TryGetValue(s, out var at) || now - at > DownFor.TotalMilliseconds).ToList();
+            var up = _silos.Where(s => _lost.ContainsKey(s) && (!_down.TryGetValue(s, out var at) || now - at > DownFor.TotalMilliseconds)).ToList();
             if (up.Count == 0)
             {
                 return null;
@@ -105,7 +205,7 @@ public sealed class ClusterDispatcher(IClusterClient client)
 
             var pick = up.MinBy(s => _inFlight.GetValueOrDefault(s))!;
             _inFlight[pick] = _inFlight.GetValueOrDefault(pick) + 1;
-            return pick;
+            return (pick, _lost[pick].Token);
         }
     }
 }

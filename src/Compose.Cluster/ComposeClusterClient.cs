@@ -75,6 +75,7 @@ public sealed class ComposeClusterClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Dispatcher.Dispose();
         if (_host is not null)
         {
             try

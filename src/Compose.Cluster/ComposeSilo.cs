@@ -61,7 +61,10 @@ public static class ComposeSilo
     public static async Task<IHost> StartAsync(ComposeSiloOptions options, ClusterConnection connection, SiloEndpoints endpoints, LogLevel logLevel = LogLevel.Warning, CancellationToken cancellationToken = default)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel);
+        builder.Logging.ClearProviders().AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(logLevel)
+            .AddFilter("Orleans.Runtime.Silo", LogLevel.Error) // advice on server GC
+            .AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error) // start-up stalls on a busy machine
+            .AddFilter("Orleans.Messaging", LogLevel.Critical); // calls to a silo that left, which Compose retries elsewhere
         builder.UseOrleans(silo =>
         {
             silo.UseRedisClustering(connection.Redis)

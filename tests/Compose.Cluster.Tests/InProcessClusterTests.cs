@@ -51,7 +51,7 @@ public sealed class InProcessClusterTests(ClusterFixture fixture) : IClassFixtur
         var silos = await fixture.Client.SilosAsync();
         Assert.Equal(3, silos.Count);
         Assert.DoesNotContain(ClusterEvaluation.Check(job, StandardProviders.Catalog, silos), d => d.IsError);
-        var dispatcher = new ClusterDispatcher(fixture.Client.Client);
+        using var dispatcher = new ClusterDispatcher(fixture.Client.Client);
         var clustered = await Evaluator.RunAsync("vote-5", ClusterEvaluation.Evaluate(dispatcher, job), benchmark, new EvalOptions { Seed = 7, Concurrency = 12 });
 
         Assert.Equal(60, clustered.Items.Length);
@@ -69,7 +69,7 @@ public sealed class InProcessClusterTests(ClusterFixture fixture) : IClassFixtur
         var benchmark = Benchmark(24);
         var before = (await fixture.Client.SilosAsync()).ToDictionary(s => s.Name, s => s.Calls);
         var job = ClusterEvaluation.Job(File.ReadAllText(pipelinePath), pipelinePath, File.ReadAllText(ClusterFixture.ModelsPath), ClusterFixture.ModelsPath, "number", null, 60, seed: 3);
-        var dispatcher = new ClusterDispatcher(fixture.Client.Client);
+        using var dispatcher = new ClusterDispatcher(fixture.Client.Client);
         var report = await Evaluator.RunAsync("vote-placement", ClusterEvaluation.Evaluate(dispatcher, job), benchmark, new EvalOptions { Seed = 3, Concurrency = 9 });
 
         var after = (await fixture.Client.SilosAsync()).ToDictionary(s => s.Name, s => s);

@@ -42,9 +42,11 @@ internal static class EvalCommand
         };
         var scorerTimeout = ScorerTimeoutOption();
         var models = CommandSupport.ModelsOption();
+        var cluster = ClusterCommand.ConnectionOption();
+        var clusterId = ClusterCommand.ClusterIdOption();
         var command = new Command("eval", "Evaluate pipelines on a benchmark: accuracy with a 95% CI, coverage, cost and latency.")
         {
-            files, benchmark, limit, seed, scorer, scorerTimeout, baseline, output, fresh, cache, concurrency, compare, json, plot, models,
+            files, benchmark, limit, seed, scorer, scorerTimeout, baseline, output, fresh, cache, concurrency, compare, json, plot, models, cluster, clusterId,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -72,6 +74,12 @@ internal static class EvalCommand
             DiagnosticPrinter.Print(console.Error, bindingProblems);
             if (bindingProblems.Any(d => d.IsError))
             {
+                return ExitCodes.BadInput;
+            }
+
+            if (parse.GetValue(cluster) is not null && parse.GetValue(cache) is not null)
+            {
+                await console.Error.WriteLineAsync($"--cache: error {Compose.Cluster.ClusterDiagnosticCodes.BadClusterOption}: --cache does not apply with --cluster\n  hint: A cluster's silos share one response cache in its Redis; leave out --cache.").ConfigureAwait(false);
                 return ExitCodes.BadInput;
             }
 
@@ -104,13 +112,14 @@ internal static class EvalCommand
                     return pipeline;
                 }
 
-                var pipelines = paths.Select(Load).ToList();
-                var score = ScorerFactory.Create(parse.GetValue(scorer)!, Load, parse.GetValue(baseline), parse.GetValue(seed), scorerOptions);
-                folderLock = OutputFolderLock.Acquire(parse.GetValue(output)!);
-                var total = parse.GetValue(limit) is { } n ? Math.Min(n, CommandSupport.CountItems(benchmarkPath, parse)) : CommandSupport.CountItems(benchmarkPath, parse);
-                var reports = new List<EvalReport>();
-                for (var i = 0; i < pipelines.Count; i++)
+                var resultsFiles = new Dictionary<int, (string ResultsPath, string Fingerprint)>();
+                (string ResultsPath, string Fingerprint) Results(int i)
                 {
+                    if (resultsFiles.TryGetValue(i, out var known))
+                    {
+                        return known;
+                    }
+
                     var fingerprint = Fingerprint(paths[i], modelsFile, benchmarkPath, parse.GetValue(scorer)!, parse.GetValue(baseline), parse.GetValue(seed));
                     var resultsPath = Path.Combine(parse.GetValue(output)!, $"{Path.GetFileNameWithoutExtension(paths[i])}.{Path.GetFileNameWithoutExtension(benchmarkPath)}.{fingerprint[..10]}.jsonl");
                     if (parse.GetValue(fresh) && File.Exists(resultsPath))
@@ -125,19 +134,60 @@ internal static class EvalCommand
                         }
                     }
 
-                    var progress = new ProgressLine(console, Path.GetFileNameWithoutExtension(paths[i]));
-                    var report = await Evaluator.RunAsync(pipelines[i], benchmarkPath, score, new EvalOptions
+                    return resultsFiles[i] = (resultsPath, fingerprint);
+                }
+
+                var total = parse.GetValue(limit) is { } n ? Math.Min(n, CommandSupport.CountItems(benchmarkPath, parse)) : CommandSupport.CountItems(benchmarkPath, parse);
+                var reports = new List<EvalReport>();
+                if (parse.GetValue(cluster) is { } connection)
+                {
+                    var (client, code) = await ClusterCommand.ConnectAsync(console, connection, parse.GetValue(clusterId)!, ct).ConfigureAwait(false);
+                    if (client is null)
                     {
-                        Seed = parse.GetValue(seed),
-                        Limit = parse.GetValue(limit),
-                        Concurrency = parse.GetValue(concurrency),
-                        ResultsPath = resultsPath,
-                        Fingerprint = fingerprint,
-                        Files = CommandSupport.Files(parse),
-                        Progress = progress.For(total),
-                    }, ct).ConfigureAwait(false);
-                    progress.Finish();
-                    reports.Add(report with { Name = Path.GetFileNameWithoutExtension(paths[i]) });
+                        return code;
+                    }
+
+                    await using (client.ConfigureAwait(false))
+                    {
+                        folderLock = OutputFolderLock.Acquire(parse.GetValue(output)!);
+                        var clustered = await ClusterCommand.EvaluateAsync(console, client, parse, paths, modelsFile, benchmarkPath, parse.GetValue(scorer)!, parse.GetValue(baseline),
+                            parse.GetValue(scorerTimeout), parse.GetValue(seed), Results, parse.GetValue(limit), parse.GetValue(concurrency), total, ct).ConfigureAwait(false);
+                        if (clustered is null)
+                        {
+                            return ExitCodes.BadInput;
+                        }
+
+                        reports.AddRange(clustered);
+                    }
+                }
+                else
+                {
+                    var pipelines = paths.Select(Load).ToList();
+                    var score = ScorerFactory.Create(parse.GetValue(scorer)!, Load, parse.GetValue(baseline), parse.GetValue(seed), scorerOptions);
+                    folderLock = OutputFolderLock.Acquire(parse.GetValue(output)!);
+                    for (var i = 0; i < pipelines.Count; i++)
+                    {
+                        var (resultsPath, fingerprint) = Results(i);
+                        var progress = new ProgressLine(console, Path.GetFileNameWithoutExtension(paths[i]));
+                        var report = await Evaluator.RunAsync(pipelines[i], benchmarkPath, score, new EvalOptions
+                        {
+                            Seed = parse.GetValue(seed),
+                            Limit = parse.GetValue(limit),
+                            Concurrency = parse.GetValue(concurrency),
+                            ResultsPath = resultsPath,
+                            Fingerprint = fingerprint,
+                            Files = CommandSupport.Files(parse),
+                            Progress = progress.For(total),
+                        }, ct).ConfigureAwait(false);
+                        progress.Finish();
+                        reports.Add(report with { Name = Path.GetFileNameWithoutExtension(paths[i]) });
+                    }
+                }
+
+                for (var i = 0; i < reports.Count; i++)
+                {
+                    var report = reports[i];
+                    var resultsPath = Results(i).ResultsPath;
                     await console.Error.WriteLineAsync($"{paths[i]}: results in {resultsPath}{(report.Resumed > 0 ? $" ({report.Resumed} items resumed)" : "")}").ConfigureAwait(false);
                     if (report.Items.FirstOrDefault(r => r.ScoreError is not null) is { } unscored)
                     {
