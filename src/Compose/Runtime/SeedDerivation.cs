@@ -1,7 +1,10 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -43,17 +46,20 @@ public static class SeedDerivation
 /// <summary>
 /// The seeds of one (run seed, question, node key) for any sample. The SHA-256 state after the
 /// message's complete 64-byte blocks before the sample is kept, so each seed compresses only the last
-/// one or two blocks (managed, about a quarter of the platform's one-shot hash). Building that state
+/// one or two blocks. Where 256-bit vectors are accelerated, a missing seed is computed with the next
+/// <see cref="SeedBatch.Size"/> samples' in one vectorized pass (eight messages side by side, about the
+/// cost of one seed), since a node's calls ask for samples 0, 1, 2, ... in turn; elsewhere each seed is
+/// compressed on its own (managed, about a quarter of the platform's one-shot hash). Building the state
 /// costs a managed compression per block, so a long prefix first hashes seeds whole with the platform
-/// and builds the state only once as many seeds were asked for as half its blocks (the saving of a
-/// seed is about two blocks' compression). Thread-safe: concurrent callers may each build the (equal)
-/// state, and either is kept.
+/// and builds the state only once as many seeds were asked for as half its blocks. Thread-safe:
+/// concurrent callers may each build an (equal) state or batch, and either is kept.
 /// </summary>
 internal sealed class SeedPrefix
 {
     private readonly byte[] _prefix;
     private readonly int _buildAt;
     private Midstate? _midstate;
+    private SeedBatch? _batch;
     private int _calls;
 
     /// <param name="runSeed">The run's seed.</param>
@@ -74,22 +80,37 @@ internal sealed class SeedPrefix
         _buildAt = buildAt ?? (_prefix.Length / 64 / 2) + 1;
     }
 
+    /// <summary>Whether missing seeds are computed eight at a time (where vectors are accelerated; tests turn it off to check the scalar path).</summary>
+    internal bool Batched { get; init; } = Sha256x8.IsAccelerated;
+
     /// <summary>The seed of sample <paramref name="sample"/>.</summary>
     public long Seed(int sample)
     {
-        if (Volatile.Read(ref _midstate) is { } midstate)
+        if (Volatile.Read(ref _batch) is { } batch && batch.TryGet(sample, out var seed))
+        {
+            return seed;
+        }
+
+        var midstate = Volatile.Read(ref _midstate);
+        if (midstate is null)
+        {
+            if (Interlocked.Increment(ref _calls) < _buildAt)
+            {
+                return Whole(sample);
+            }
+
+            midstate = new Midstate(_prefix);
+            Volatile.Write(ref _midstate, midstate);
+        }
+
+        if (!Batched)
         {
             return midstate.Seed(sample);
         }
 
-        if (Interlocked.Increment(ref _calls) < _buildAt)
-        {
-            return Whole(sample);
-        }
-
-        midstate = new Midstate(_prefix);
-        Volatile.Write(ref _midstate, midstate);
-        return midstate.Seed(sample);
+        batch = midstate.Batch(sample);
+        Volatile.Write(ref _batch, batch);
+        return batch.First;
     }
 
     /// <summary>The seed hashed whole, by the platform's SHA-256.</summary>
@@ -142,6 +163,13 @@ internal sealed class SeedPrefix
             _sampleShift = 32 - (8 * (rest % 4));
         }
 
+        /// <summary>The sample's little-endian bytes, read big-endian: they straddle two words at the tail's offset.</summary>
+        private (uint First, uint Second) SampleWords(int sample)
+        {
+            var window = (ulong)BinaryPrimitives.ReverseEndianness((uint)sample) << _sampleShift;
+            return ((uint)(window >> 32), (uint)window);
+        }
+
         [SkipLocalsInit]
         public long Seed(int sample)
         {
@@ -150,11 +178,10 @@ internal sealed class SeedPrefix
             Span<uint> tail = stackalloc uint[33];
             _tail.CopyTo(tail);
 
-            // The sample's little-endian bytes, read big-endian, straddle two words at the tail's offset.
-            var window = (ulong)BinaryPrimitives.ReverseEndianness((uint)sample) << _sampleShift;
+            var (first, second) = SampleWords(sample);
             ref var word = ref Unsafe.Add(ref MemoryMarshal.GetReference(tail), _sampleWord);
-            word |= (uint)(window >> 32);
-            Unsafe.Add(ref word, 1) |= (uint)window;
+            word |= first;
+            Unsafe.Add(ref word, 1) |= second;
 
             Sha256.Compress(state, tail[..16]);
             if (_tailBlocks == 2)
@@ -164,13 +191,82 @@ internal sealed class SeedPrefix
 
             return SeedDerivation.Seed(state);
         }
+
+        /// <summary>The seeds of samples <paramref name="first"/> .. <paramref name="first"/> + 7 (wrapping), in one vectorized pass.</summary>
+        [SkipLocalsInit]
+        public SeedBatch Batch(int first)
+        {
+            Span<Vector256<uint>> state = stackalloc Vector256<uint>[8];
+            for (var i = 0; i < 8; i++)
+            {
+                state[i] = Vector256.Create(_state[i]);
+            }
+
+            Span<Vector256<uint>> tail = stackalloc Vector256<uint>[33];
+            for (var i = 0; i < tail.Length; i++)
+            {
+                tail[i] = Vector256.Create(_tail[i]);
+            }
+
+            Span<uint> firsts = stackalloc uint[SeedBatch.Size];
+            Span<uint> seconds = stackalloc uint[SeedBatch.Size];
+            for (var lane = 0; lane < SeedBatch.Size; lane++)
+            {
+                (firsts[lane], seconds[lane]) = SampleWords(unchecked(first + lane));
+            }
+
+            tail[_sampleWord] |= Vector256.Create<uint>(firsts);
+            tail[_sampleWord + 1] |= Vector256.Create<uint>(seconds);
+
+            Sha256x8.Compress(state, tail[..16]);
+            if (_tailBlocks == 2)
+            {
+                Sha256x8.Compress(state, tail.Slice(16, 16));
+            }
+
+            var batch = new SeedBatch(first);
+            for (var lane = 0; lane < SeedBatch.Size; lane++)
+            {
+                batch.Seeds[lane] = (long)(((ulong)BinaryPrimitives.ReverseEndianness(state[1][lane]) << 32)
+                    | BinaryPrimitives.ReverseEndianness(state[0][lane])) & long.MaxValue;
+            }
+
+            return batch;
+        }
+    }
+}
+
+/// <summary>The seeds of <see cref="Size"/> consecutive samples (wrapping past <see cref="int.MaxValue"/>), from <see cref="Start"/>.</summary>
+internal sealed class SeedBatch(int start)
+{
+    public const int Size = 8;
+
+    public int Start { get; } = start;
+
+    public Lanes Seeds;
+
+    /// <summary>The seed of the batch's first sample.</summary>
+    public long First => Seeds[0];
+
+    public bool TryGet(int sample, out long seed)
+    {
+        var lane = unchecked((uint)(sample - Start));
+        seed = lane < Size ? Seeds[(int)lane] : 0;
+        return lane < Size;
+    }
+
+    [InlineArray(Size)]
+    internal struct Lanes
+    {
+        private long _element;
     }
 }
 
 /// <summary>The SHA-256 compression function (FIPS 180-4), over big-endian message words.</summary>
 internal static class Sha256
 {
-    private static ReadOnlySpan<uint> K =>
+    /// <summary>The 64 round constants.</summary>
+    public static ReadOnlySpan<uint> RoundConstants =>
     [
         0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
         0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -216,7 +312,7 @@ internal static class Sha256
 
         ref var s = ref MemoryMarshal.GetReference(state);
         ref var w = ref MemoryMarshal.GetReference(block);
-        ref var k = ref MemoryMarshal.GetReference(K);
+        ref var k = ref MemoryMarshal.GetReference(RoundConstants);
         uint a = s, b = Unsafe.Add(ref s, 1), c = Unsafe.Add(ref s, 2), d = Unsafe.Add(ref s, 3);
         uint e = Unsafe.Add(ref s, 4), f = Unsafe.Add(ref s, 5), g = Unsafe.Add(ref s, 6), h = Unsafe.Add(ref s, 7);
 
@@ -310,4 +406,75 @@ internal static class Sha256
             Compress(state, words);
         }
     }
+}
+
+/// <summary>
+/// The SHA-256 compression function (FIPS 180-4) over eight messages side by side: lane <c>j</c> of each
+/// vector is message <c>j</c>'s word. Used only where 256-bit vectors are accelerated.
+/// </summary>
+internal static class Sha256x8
+{
+    public static bool IsAccelerated => Vector256.IsHardwareAccelerated;
+
+    /// <summary>
+    /// Compresses one block per lane (16 vectors of big-endian words) into <paramref name="state"/> (8 vectors);
+    /// <paramref name="block"/> is used as the rolling message schedule and overwritten.
+    /// </summary>
+    public static void Compress(Span<Vector256<uint>> state, Span<Vector256<uint>> block)
+    {
+        if (state.Length < 8 || block.Length < 16)
+        {
+            throw new ArgumentException("SHA-256 needs 8 state vectors and 16 block vectors.");
+        }
+
+        ref var s = ref MemoryMarshal.GetReference(state);
+        ref var w = ref MemoryMarshal.GetReference(block);
+        ref var k = ref MemoryMarshal.GetReference(Sha256.RoundConstants);
+        Vector256<uint> a = s, b = Unsafe.Add(ref s, 1), c = Unsafe.Add(ref s, 2), d = Unsafe.Add(ref s, 3);
+        Vector256<uint> e = Unsafe.Add(ref s, 4), f = Unsafe.Add(ref s, 5), g = Unsafe.Add(ref s, 6), h = Unsafe.Add(ref s, 7);
+
+        for (var i = 0; i < 64; i++)
+        {
+            Vector256<uint> wi;
+            if (i < 16)
+            {
+                wi = Unsafe.Add(ref w, i);
+            }
+            else
+            {
+                var w15 = Unsafe.Add(ref w, (i + 1) & 15);
+                var w2 = Unsafe.Add(ref w, (i + 14) & 15);
+                ref var slot = ref Unsafe.Add(ref w, i & 15);
+                wi = slot + Unsafe.Add(ref w, (i + 9) & 15)
+                    + (Rotate(w15, 7) ^ Rotate(w15, 18) ^ (w15 >>> 3))
+                    + (Rotate(w2, 17) ^ Rotate(w2, 19) ^ (w2 >>> 10));
+                slot = wi;
+            }
+
+            var t1 = h + (Rotate(e, 6) ^ Rotate(e, 11) ^ Rotate(e, 25)) + Vector256.ConditionalSelect(e, f, g)
+                + Vector256.Create(Unsafe.Add(ref k, i)) + wi;
+            var t2 = (Rotate(a, 2) ^ Rotate(a, 13) ^ Rotate(a, 22)) + Vector256.ConditionalSelect(a ^ b, c, a);
+            h = g;
+            g = f;
+            f = e;
+            e = d + t1;
+            d = c;
+            c = b;
+            b = a;
+            a = t1 + t2;
+        }
+
+        s += a;
+        Unsafe.Add(ref s, 1) += b;
+        Unsafe.Add(ref s, 2) += c;
+        Unsafe.Add(ref s, 3) += d;
+        Unsafe.Add(ref s, 4) += e;
+        Unsafe.Add(ref s, 5) += f;
+        Unsafe.Add(ref s, 6) += g;
+        Unsafe.Add(ref s, 7) += h;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> Rotate(Vector256<uint> x, [ConstantExpected(Min = 1, Max = 31)] byte n) =>
+        Avx512F.VL.IsSupported ? Avx512F.VL.RotateRight(x, n) : (x >>> n) | (x << (32 - n));
 }

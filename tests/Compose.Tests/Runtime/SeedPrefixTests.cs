@@ -50,6 +50,7 @@ public sealed class SeedPrefixTests
             var prefix = new SeedPrefix(runSeed, question, nodeKey);
             var kept = new SeedPrefix(runSeed, question, nodeKey, buildAt: 1);
             var whole = new SeedPrefix(runSeed, question, nodeKey, buildAt: int.MaxValue);
+            var scalar = new SeedPrefix(runSeed, question, nodeKey, buildAt: 1) { Batched = false };
             for (var i = 0; i < 4; i++)
             {
                 var sample = i < 2 ? special[random.Next(special.Length)] : random.Next(int.MinValue, int.MaxValue);
@@ -57,6 +58,7 @@ public sealed class SeedPrefixTests
                 Assert.Equal(expected, prefix.Seed(sample));
                 Assert.Equal(expected, kept.Seed(sample));
                 Assert.Equal(expected, whole.Seed(sample));
+                Assert.Equal(expected, scalar.Seed(sample));
                 Assert.Equal(expected, SeedDerivation.Derive(runSeed, question, nodeKey, sample));
             }
         }
@@ -70,9 +72,11 @@ public sealed class SeedPrefixTests
         {
             var question = new string('q', q);
             var prefix = new SeedPrefix(42, question, "L1.generate", buildAt: 2);
-            foreach (var sample in new[] { 0, 7, -5, int.MaxValue })
+            var scalar = new SeedPrefix(42, question, "L1.generate", buildAt: 2) { Batched = false };
+            foreach (var sample in new[] { 0, 7, -5, int.MaxValue, 1, 8 })
             {
                 Assert.Equal(Reference(42, question, "L1.generate", sample), prefix.Seed(sample));
+                Assert.Equal(Reference(42, question, "L1.generate", sample), scalar.Seed(sample));
             }
         }
     }
@@ -100,6 +104,77 @@ public sealed class SeedPrefixTests
             Assert.Equal(Reference(9, question, "n/critique", sample), prefix.Seed(sample));
         }
         Assert.Equal(Reference(9, question, "n/critique", 3), SeedDerivation.Derive(9, question, "n/critique", 3));
+    }
+
+    [Fact]
+    public void Batches_serve_samples_in_any_order_and_wrap_past_int_max()
+    {
+        var question = "What is 2 + 2?";
+        var prefix = new SeedPrefix(3, question, "L0.generate", buildAt: 1);
+        int[] samples = [5, 4, 12, 6, 13, 0, 20, 19, int.MaxValue - 2, int.MinValue + 4, int.MaxValue, int.MinValue, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8];
+        foreach (var sample in samples)
+        {
+            Assert.Equal(Reference(3, question, "L0.generate", sample), prefix.Seed(sample));
+        }
+    }
+
+    [Fact]
+    public void Eight_lane_compression_equals_the_scalar_one_in_every_lane()
+    {
+        var random = new Random(11);
+        Span<uint> words = stackalloc uint[16];
+        Span<uint> scalarState = stackalloc uint[8];
+        var state = new System.Runtime.Intrinsics.Vector256<uint>[8];
+        var block = new System.Runtime.Intrinsics.Vector256<uint>[16];
+        var lanes = new uint[8, 24];
+        for (var round = 0; round < 50; round++)
+        {
+            for (var lane = 0; lane < 8; lane++)
+            {
+                for (var i = 0; i < 24; i++)
+                {
+                    lanes[lane, i] = (uint)random.NextInt64(0, 1L << 32);
+                }
+            }
+
+            for (var i = 0; i < 24; i++)
+            {
+                var column = new uint[8];
+                for (var lane = 0; lane < 8; lane++)
+                {
+                    column[lane] = lanes[lane, i];
+                }
+
+                if (i < 8)
+                {
+                    state[i] = System.Runtime.Intrinsics.Vector256.Create<uint>(column);
+                }
+                else
+                {
+                    block[i - 8] = System.Runtime.Intrinsics.Vector256.Create<uint>(column);
+                }
+            }
+
+            Sha256x8.Compress(state, block);
+            for (var lane = 0; lane < 8; lane++)
+            {
+                for (var i = 0; i < 8; i++)
+                {
+                    scalarState[i] = lanes[lane, i];
+                }
+
+                for (var i = 0; i < 16; i++)
+                {
+                    words[i] = lanes[lane, 8 + i];
+                }
+
+                Sha256.Compress(scalarState, words);
+                for (var i = 0; i < 8; i++)
+                {
+                    Assert.Equal(scalarState[i], state[i][lane]);
+                }
+            }
+        }
     }
 
     [Theory]
