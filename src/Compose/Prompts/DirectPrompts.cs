@@ -79,25 +79,64 @@ internal static class DirectPrompts
             return null;
         }
 
-        var sb = new StringBuilder(512 + question.Length);
-        sb.Append(head).Append(candidates.Count.ToString(CultureInfo.InvariantCulture)).Append(afterCount).Append(question);
+        // Measured first, then written once into the string (no builder's buffers).
+        var count = candidates.Count.ToString(CultureInfo.InvariantCulture);
+        var length = head.Length + count.Length + afterCount.Length + question.Length + tail.Length;
         foreach (var c in candidates)
         {
-            sb.Append("\n\n[").Append(c.Index).Append("] ").Append(c.Text);
+            length += "\n\n[".Length + c.Index.Length + "] ".Length + c.Text.Length;
             if (c.Critiques is { Count: > 0 } critiques)
             {
-                sb.Append("\nCritique of [").Append(c.Index).Append("]: ");
+                length += "\nCritique of [".Length + c.Index.Length + "]: ".Length + critiques.Count - 1;
                 for (var k = 0; k < critiques.Count; k++)
                 {
-                    sb.Append(k == 0 ? "" : "\n").Append((string)critiques[k]!);
+                    length += ((string)critiques[k]!).Length;
                 }
             }
         }
 
-        return sb.Append(tail).ToString();
+        return string.Create(length, (head, count, afterCount, question, candidates, tail), static (span, parts) =>
+        {
+            var writer = new SpanWriter(span);
+            writer.Write(parts.head);
+            writer.Write(parts.count);
+            writer.Write(parts.afterCount);
+            writer.Write(parts.question);
+            foreach (var c in parts.candidates)
+            {
+                writer.Write("\n\n[");
+                writer.Write(c.Index);
+                writer.Write("] ");
+                writer.Write(c.Text);
+                if (c.Critiques is { Count: > 0 } critiques)
+                {
+                    writer.Write("\nCritique of [");
+                    writer.Write(c.Index);
+                    writer.Write("]: ");
+                    for (var k = 0; k < critiques.Count; k++)
+                    {
+                        writer.Write(k == 0 ? "" : "\n");
+                        writer.Write((string)critiques[k]!);
+                    }
+                }
+            }
+
+            writer.Write(parts.tail);
+        });
     }
 
-    /// <summary>A candidate as shown: its index, text and critiques (checked to be texts; null when it has none).</summary>
+    /// <summary>Writes strings one after another into a span sized for them.</summary>
+    private ref struct SpanWriter(Span<char> span)
+    {
+        private Span<char> _rest = span;
+
+        public void Write(string text)
+        {
+            text.CopyTo(_rest);
+            _rest = _rest[text.Length..];
+        }
+    }
+
     private readonly record struct Shown(string Index, string Text, ScriptArray? Critiques);
 
     private static bool TryQuestion(ScriptObject model, out string question)
@@ -108,11 +147,13 @@ internal static class DirectPrompts
 
     private static bool TryCandidates(ScriptObject model, out List<Shown> candidates)
     {
-        candidates = [];
         if (!model.TryGetValue("candidates", out var value) || value is not ScriptArray array)
         {
+            candidates = [];
             return false;
         }
+
+        candidates = new List<Shown>(array.Count);
 
         foreach (var item in array)
         {

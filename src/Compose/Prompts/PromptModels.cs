@@ -7,7 +7,8 @@ public static class PromptModels
 {
     public static ScriptObject ForQuestion(string question)
     {
-        var model = new ScriptObject
+        // Room for the question, the candidates and the one more entry a technique usually sets (no resize).
+        var model = new ScriptObject(3)
         {
             ["question"] = question,
             ["candidates"] = new ScriptArray(),
@@ -16,7 +17,7 @@ public static class PromptModels
     }
 
     /// <summary>One candidate as a template sees it: <c>index</c> (1-based), <c>id</c>, <c>text</c>, <c>critiques</c>, <c>score</c>, <c>model</c>.</summary>
-    public static ScriptObject Candidate(int index, string id, string text, IEnumerable<string> critiques, double? score, string? model) => new()
+    public static ScriptObject Candidate(int index, string id, string text, IEnumerable<string> critiques, double? score, string? model) => new(6)
     {
         ["index"] = index,
         ["id"] = id,

@@ -175,7 +175,12 @@ public sealed class RunnablePipeline : IChatClient
         using var runActivity = ComposeTelemetry.Source.StartActivity("compose.run");
         runActivity?.SetTag("compose.pipeline", Spec.Name);
         runActivity?.SetTag("compose.question_id", question.Id);
-        trace.Write(new RunStarted(Spec.Name, question.Text, options.Seed) { QuestionId = question.Id });
+        // Events are built only for a sink that keeps them (each stamps the time).
+        var tracing = trace is not NullTraceSink;
+        if (tracing)
+        {
+            trace.Write(new RunStarted(Spec.Name, question.Text, options.Seed) { QuestionId = question.Id });
+        }
 
         var current = ImmutableArray<Candidate>.Empty;
         var all = new List<Candidate>();
@@ -197,14 +202,21 @@ public sealed class RunnablePipeline : IChatClient
             layerActivity?.SetTag("compose.layer", layer);
             var input = current;
             var stream = layer == _layers.Length - 1 ? finalStream : null;
-            var tasks = _layers[layer].Select(i => RunNode(i, question, input, options, stream, collected, firstFailure, questionCancel.Token)).ToArray();
+            var nodes = _layers[layer];
+            var tasks = new Task<ImmutableArray<Candidate>>[nodes.Length];
+            for (var n = 0; n < nodes.Length; n++)
+            {
+                tasks[n] = RunNode(nodes[n], question, input, options, stream, collected, firstFailure, questionCancel.Token);
+            }
+
             try
             {
                 var outputs = await Task.WhenAll(tasks).ConfigureAwait(false);
                 var next = outputs.SelectMany(o => o).ToImmutableArray();
-                foreach (var (nodeIndex, output) in _layers[layer].Zip(outputs))
+                for (var n = 0; n < nodes.Length; n++)
                 {
-                    foreach (var candidate in output)
+                    var nodeIndex = nodes[n];
+                    foreach (var candidate in outputs[n])
                     {
                         // Each candidate once, in the order first seen, as its latest version (with the
                         // critiques, scores and verdicts later layers added).
@@ -218,14 +230,21 @@ public sealed class RunnablePipeline : IChatClient
                             all.Add(candidate);
                         }
 
-                        trace.Write(new CandidateProduced(_nodes[nodeIndex].Node.Id, layer, candidate) { QuestionId = question.Id });
+                        if (tracing)
+                        {
+                            trace.Write(new CandidateProduced(_nodes[nodeIndex].Node.Id, layer, candidate) { QuestionId = question.Id });
+                        }
                     }
                 }
 
                 current = next;
-                layerOutputs.Add([.. next.Select(c => c.Id)]);
+                ImmutableArray<string> ids = [.. next.Select(c => c.Id)];
+                layerOutputs.Add(ids);
                 completed++;
-                trace.Write(new LayerFinished(layer, [.. current.Select(c => c.Id)], Stopwatch.GetElapsedTime(layerStarted).TotalMilliseconds) { QuestionId = question.Id });
+                if (tracing)
+                {
+                    trace.Write(new LayerFinished(layer, ids, Stopwatch.GetElapsedTime(layerStarted).TotalMilliseconds) { QuestionId = question.Id });
+                }
                 if (budget.Exhausted)
                 {
                     exhausted = true;
@@ -311,7 +330,11 @@ public sealed class RunnablePipeline : IChatClient
             runActivity?.SetStatus(ActivityStatusCode.Error, error);
         }
 
-        trace.Write(new RunFinished(result.Answer, answer?.Id, exhausted, error, result.Usage, elapsed.TotalMilliseconds) { QuestionId = question.Id });
+        if (tracing)
+        {
+            trace.Write(new RunFinished(result.Answer, answer?.Id, exhausted, error, result.Usage, elapsed.TotalMilliseconds) { QuestionId = question.Id });
+        }
+
         trace.Flush();
         return result;
     }

@@ -19,6 +19,8 @@ public sealed class TechniqueContext
     private readonly IReadOnlyDictionary<string, IChatClient> _models;
     private readonly ITraceSink _trace;
     private readonly ImmutableDictionary<string, ModelPrice> _prices;
+    private SeedPrefix? _ownSeeds;
+    private System.Collections.Concurrent.ConcurrentDictionary<string, SeedPrefix>? _otherSeeds;
 
     internal TechniqueContext(
         Question question,
@@ -255,7 +257,7 @@ public sealed class TechniqueContext
             messages.Add(new ChatMessage(ChatRole.Assistant, partial));
         }
 
-        var seed = SeedDerivation.Derive(RunSeed, Question.Text, purpose == Node.Spec.Kind ? NodeId : $"{NodeId}/{purpose}", sample);
+        var seed = Prefix(purpose).Seed(sample);
         var options = new ChatOptions
         {
             Temperature = (float)(temperature ?? Temperature),
@@ -340,6 +342,24 @@ public sealed class TechniqueContext
             Truncated = response.FinishReason == ChatFinishReason.Length,
             Tokens = tokens,
         };
+    }
+
+    /// <summary>
+    /// The seeds of <paramref name="purpose"/>'s calls (node key: the node for its own kind, else
+    /// <c>node/purpose</c>), computed once per purpose: the node's own in a field, others in a dictionary.
+    /// A race builds equal prefixes, so either one may be kept.
+    /// </summary>
+    private SeedPrefix Prefix(string purpose)
+    {
+        if (purpose == Node.Spec.Kind)
+        {
+            return _ownSeeds ??= new SeedPrefix(RunSeed, Question.Text, NodeId);
+        }
+
+        var others = _otherSeeds ?? Interlocked.CompareExchange(ref _otherSeeds, new(StringComparer.Ordinal), null) ?? _otherSeeds;
+        return others.TryGetValue(purpose, out var prefix)
+            ? prefix
+            : others.GetOrAdd(purpose, static (key, context) => new SeedPrefix(context.RunSeed, context.Question.Text, $"{context.NodeId}/{key}"), this);
     }
 
     private Usage Reported(string model, ChatResponse response)

@@ -154,7 +154,7 @@ public abstract partial class SimulatedChatClient(TimeSpan latency, string provi
         var partial = ChatContinuation.PartialAnswer(messages, options);
         var (full, stoppedBy) = Stop(Reply(prompt, partial, options?.Seed ?? 0), options?.StopSequences);
         var reply = Limit(full, options?.MaxOutputTokens, out var cut);
-        words = Words().Count(reply);
+        words = TokenLatency > TimeSpan.Zero ? Words().Count(reply) : 0; // the words only pace a token latency
 
         // Why it stopped matters to a caller that gave stop sequences or continues an answer (a step-level search).
         var extras = cut || (partial is null && options?.StopSequences is not { Count: > 0 }) ? null : new AdditionalPropertiesDictionary { [ChatContinuation.StoppedByKey] = stoppedBy };
