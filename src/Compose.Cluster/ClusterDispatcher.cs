@@ -27,6 +27,7 @@ public sealed class ClusterDispatcher(IClusterClient client) : IDisposable
     private SiloAddress[] _silos = [];
     private readonly Dictionary<SiloAddress, CancellationTokenSource> _lost = [];
     private readonly CancellationTokenSource _closed = new();
+    private TaskCompletionSource _nextLoss = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long? _refreshed;
     private int _moved;
     private int _pending;
@@ -79,12 +80,18 @@ public sealed class ClusterDispatcher(IClusterClient client) : IDisposable
             }
 
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lost);
+            var nextLoss = NextLoss;
             try
             {
-                var outcome = await client.GetGrain<ISiloWorkerGrain>(SiloPinnedPlacement.Key(silo, "worker")).EvaluateAsync(work, linked.Token)
-                    .WaitAsync(linked.Token).ConfigureAwait(false);
-                _answered.AddOrUpdate(outcome.Silo, 1, (_, n) => n + 1);
-                return outcome;
+                var call = client.GetGrain<ISiloWorkerGrain>(SiloPinnedPlacement.Key(silo, "worker")).EvaluateAsync(work, linked.Token).WaitAsync(linked.Token);
+                if (await Task.WhenAny(call, nextLoss).ConfigureAwait(false) != call)
+                {
+                    // Another silo left while this item was in flight here: the call may have gone through that silo's
+                    // gateway, and its reply with it. Send the item again and take whichever answers first.
+                    return await HedgeAsync(call, linked, work, cancellationToken).ConfigureAwait(false);
+                }
+
+                return Answered(await call.ConfigureAwait(false));
             }
             catch (Exception ex) when (ClusterFailures.IsSiloLoss(ex, cancellationToken) || (ex is OperationCanceledException && lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested))
             {
@@ -105,6 +112,42 @@ public sealed class ClusterDispatcher(IClusterClient client) : IDisposable
         throw new DiagnosticException([Diagnostic.Error(ClusterDiagnosticCodes.ItemUnplaceable, new SourceLocation("--cluster", 0, 0),
             $"no silo could answer an item after {MaxAttempts} attempts{(last is null ? " (no silo is up)" : $": {last.Message}")}",
             "Check that silos are running (compose cluster status) and reachable from here; the results so far are kept and the evaluation resumes when run again.")]);
+    }
+
+    /// <summary>Completes when the next silo leaves the active set.</summary>
+    private Task NextLoss
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _nextLoss.Task;
+            }
+        }
+    }
+
+    private ItemOutcome Answered(ItemOutcome outcome)
+    {
+        _answered.AddOrUpdate(outcome.Silo, 1, (_, n) => n + 1);
+        return outcome;
+    }
+
+    private async Task<ItemOutcome> HedgeAsync(Task<ItemOutcome> call, CancellationTokenSource callCancellation, ItemWork work, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _moved);
+        using var hedgeCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var hedge = EvaluateOnSomeSiloAsync(work, hedgeCancellation.Token);
+        var first = await Task.WhenAny(call, hedge).ConfigureAwait(false);
+        if (first == call && call.IsCompletedSuccessfully)
+        {
+            await hedgeCancellation.CancelAsync().ConfigureAwait(false);
+            _ = hedge.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return Answered(call.Result);
+        }
+
+        await callCancellation.CancelAsync().ConfigureAwait(false);
+        _ = call.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return await hedge.ConfigureAwait(false);
     }
 
     private void MarkDown(SiloAddress silo)
@@ -158,7 +201,13 @@ public sealed class ClusterDispatcher(IClusterClient client) : IDisposable
 
     private async Task RefreshAsync(CancellationToken cancellationToken)
     {
-        var hosts = await client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(cancellationToken).ConfigureAwait(false);
+        // Bounded: the management call itself may go through a gateway that just died.
+        var hosts = await client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+        if (Environment.GetEnvironmentVariable("COMPOSE_CLUSTER_DEBUG") == "1")
+        {
+            Console.Error.WriteLine($"[dispatcher] active: {string.Join(", ", hosts.Keys)}; pending {Volatile.Read(ref _pending)}");
+        }
+
         lock (_gate)
         {
             _silos = [.. hosts.Keys];
@@ -171,12 +220,20 @@ public sealed class ClusterDispatcher(IClusterClient client) : IDisposable
                 }
             }
 
-            foreach (var (silo, lost) in _lost.Where(l => !hosts.ContainsKey(l.Key)).ToList())
+            var left = _lost.Where(l => !hosts.ContainsKey(l.Key)).ToList();
+            foreach (var (silo, lost) in left)
             {
                 _down[silo] = Environment.TickCount64;
                 lost.Cancel();
                 _lost.Remove(silo);
                 lost.Dispose();
+            }
+
+            if (left.Count > 0)
+            {
+                var signal = _nextLoss;
+                _nextLoss = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                signal.SetResult();
             }
         }
     }
