@@ -59,6 +59,12 @@ internal sealed class JobHost : IDisposable
                 return new ItemOutcome { Silo = silo, JobError = error };
             }
 
+            var files = Files(work.Job);
+            if (work.Item.Length > files.MaxLineBytes)
+            {
+                return new ItemOutcome { Silo = silo, JobError = $"an item of {work.Item.Length} characters is over the benchmark line limit ({files.MaxLineBytes} bytes) on silo '{_models.Options.Name}'" };
+            }
+
             var item = BenchmarkReader.Parse(work.Item, "(cluster item)", 1);
             var result = await Evaluator.EvaluateItemAsync(pipeline!, item, scorer!, work.Job.Seed, cancellationToken).ConfigureAwait(false);
             Interlocked.Increment(ref _items);
@@ -90,6 +96,14 @@ internal sealed class JobHost : IDisposable
     private (RunnablePipeline?, IScorer?, string?) Build(EvalJob job)
     {
         var files = Files(job);
+        foreach (var (what, text) in new[] { ("pipeline", job.PipelineText), ("models file", job.ModelsText ?? "") })
+        {
+            if (text.Length > files.MaxFileBytes)
+            {
+                return (null, null, $"silo '{_models.Options.Name}' refuses the job: its {what} text ({text.Length} characters) is over the file limit ({files.MaxFileBytes} bytes, --max-file-bytes)");
+            }
+        }
+
         var built = new List<RunnablePipeline>();
         try
         {
