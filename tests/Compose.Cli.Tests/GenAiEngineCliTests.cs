@@ -122,4 +122,81 @@ public sealed class GenAiEngineCliTests
             dir.Delete(true);
         }
     }
+
+    [Theory]
+    [InlineData("compose")]
+    [InlineData("genai")]
+    public async Task Constrained_rank_judgements_always_parse_and_a_listwise_ranking_needs_the_genai_engine(string engine)
+    {
+        // Short templates: the shipped model's context is 96 tokens.
+        const string Pairwise = "{{ a.text }} or {{ b.text }}";
+        const string Pointwise = "{{ candidate.text }}";
+        const string Listwise = "{{ for c in candidates }}{{ c.text }} {{ end }}";
+        var dir = Directory.CreateTempSubdirectory("compose-constrained-rank-");
+        try
+        {
+            var model = Repo.Path("models", "arith").Replace("\\", "/", StringComparison.Ordinal);
+            async Task<List<string?>> RankReplies(string method)
+            {
+                var path = Path.Combine(dir.FullName, $"rank-{method}.yaml");
+                await File.WriteAllTextAsync(path, $$"""
+                    compose: 1
+                    name: constrained-rank-{{method}}
+                    models:
+                      m: { provider: onnx, path: "{{model}}", engine: {{engine}} }
+                    defaults: { model: m, temperature: 0.8, max_tokens: 16 }
+                    layers:
+                      - generate: { samples: 3 }
+                      - rank:
+                          model: m
+                          method: {{method}}
+                          keep: 1
+                          constrained: true
+                          prompts: { rank_pairwise: "{{Pairwise}}", rank_pointwise: "{{Pointwise}}", rank_listwise: "{{Listwise}}" }
+                    output: first
+                    """);
+                var trace = Path.Combine(dir.FullName, $"trace-{method}.jsonl");
+                var run = await Cli.Process(["run", path, "--input", "What is 47+385?", "--json", "--trace", trace]);
+                Assert.True(run.ExitCode == 0, run.All);
+                return [.. File.ReadLines(trace)
+                    .Select(l => JsonDocument.Parse(l).RootElement)
+                    .Where(e => e.TryGetProperty("purpose", out var p) && p.GetString() == "rank" && e.TryGetProperty("response", out _))
+                    .Select(e => e.GetProperty("response").GetString())];
+            }
+
+            var pairwise = await RankReplies("pairwise");
+            Assert.Equal(3, pairwise.Count); // one call per pair of three candidates
+            Assert.All(pairwise, v => Assert.Contains(v, (string?[])["A", "B"]));
+            var pointwise = await RankReplies("pointwise");
+            Assert.Equal(3, pointwise.Count);
+            Assert.All(pointwise, v => Assert.Contains(v, Enumerable.Range(1, 10).Select(i => (string?)i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+
+            if (engine == "genai")
+            {
+                var listwise = Assert.Single(await RankReplies("listwise"));
+                Assert.Matches(@"^\[[123]\]( > \[[123]\]){2}$", listwise);
+            }
+            else
+            {
+                var listwise = Path.Combine(dir.FullName, "rank-listwise.yaml");
+                await File.WriteAllTextAsync(listwise, $$"""
+                    compose: 1
+                    name: constrained-listwise
+                    models:
+                      m: { provider: onnx, path: "{{model}}", engine: compose }
+                    defaults: { model: m }
+                    layers:
+                      - generate: { samples: 3 }
+                      - rank: { model: m, constrained: true, prompts: { rank_listwise: "{{Listwise}}" } }
+                    """);
+                var validate = await Cli.Process(["validate", listwise]);
+                Assert.NotEqual(0, validate.ExitCode);
+                Assert.Contains("CMP507", validate.All, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
 }

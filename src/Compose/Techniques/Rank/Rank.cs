@@ -32,9 +32,9 @@ public sealed partial class Rank(RankSpec spec) : ITechnique
         var withCritiques = Spec.UseCritiques ?? input.Any(c => !c.Critiques.IsEmpty);
         var scores = Spec.Method switch
         {
-            RankMethod.Pairwise => await Pairwise(context, input, withCritiques, cancellationToken).ConfigureAwait(false),
-            RankMethod.Pointwise => await Pointwise(context, input, withCritiques, cancellationToken).ConfigureAwait(false),
-            _ => await Listwise(context, input, withCritiques, cancellationToken).ConfigureAwait(false),
+            RankMethod.Pairwise => await Pairwise(context, input, withCritiques, Spec.Constrained, cancellationToken).ConfigureAwait(false),
+            RankMethod.Pointwise => await Pointwise(context, input, withCritiques, Spec.Constrained, cancellationToken).ConfigureAwait(false),
+            _ => await Listwise(context, input, withCritiques, Spec.Constrained, cancellationToken).ConfigureAwait(false),
         };
 
         return [.. Enumerable.Range(0, input.Length)
@@ -84,11 +84,28 @@ public sealed partial class Rank(RankSpec spec) : ITechnique
             : 0;
     }
 
-    private static async Task<double[]> Listwise(TechniqueContext context, ImmutableArray<Candidate> input, bool withCritiques, CancellationToken ct)
+    /// <summary>A pairwise verdict, constrained.</summary>
+    internal static Compose.Models.OutputConstraint AOrB { get; } = Compose.Models.OutputConstraint.OneOf("A", "B");
+
+    /// <summary>A pointwise score, constrained.</summary>
+    internal static Compose.Models.OutputConstraint OneToTen { get; } =
+        Compose.Models.OutputConstraint.OneOf(Enumerable.Range(1, 10).Select(i => i.ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>A listwise ranking of <paramref name="count"/> candidates, constrained: <c>[i] &gt; [j] &gt; ...</c>, each i one of theirs, all of them.</summary>
+    internal static Compose.Models.OutputConstraint RankingOf(int count)
+    {
+        var id = $"\\[({string.Join('|', Enumerable.Range(1, count).Select(i => i.ToString(CultureInfo.InvariantCulture)))})\\]";
+        return Compose.Models.OutputConstraint.Regex(count == 1 ? id : $"{id}( > {id}){{{(count - 1).ToString(CultureInfo.InvariantCulture)}}}");
+    }
+
+    private static async Task<double[]> Listwise(TechniqueContext context, ImmutableArray<Candidate> input, bool withCritiques, bool constrained, CancellationToken ct)
     {
         var data = context.NewPromptModel();
         data["candidates"] = CandidatePrompts.Candidates(input, withCritiques);
-        var reply = await context.CallAsync(context.Model, "rank", 0, context.Render("rank_listwise", data), ct).ConfigureAwait(false);
+        var prompt = context.Render("rank_listwise", data);
+        var reply = constrained
+            ? await context.CallAsync(context.Model, "rank", 0, prompt, new CallShape { Constraint = RankingOf(input.Length) }, ct).ConfigureAwait(false)
+            : await context.CallAsync(context.Model, "rank", 0, prompt, ct).ConfigureAwait(false);
         var order = ParseRanking(reply.Text, input.Length);
         var scores = new double[input.Length];
         for (var position = 0; position < order.Length; position++)
@@ -99,7 +116,7 @@ public sealed partial class Rank(RankSpec spec) : ITechnique
         return scores;
     }
 
-    private static async Task<double[]> Pairwise(TechniqueContext context, ImmutableArray<Candidate> input, bool withCritiques, CancellationToken ct)
+    private static async Task<double[]> Pairwise(TechniqueContext context, ImmutableArray<Candidate> input, bool withCritiques, bool constrained, CancellationToken ct)
     {
         var pairs = new List<(int A, int B)>();
         for (var i = 0; i < input.Length; i++)
@@ -116,7 +133,10 @@ public sealed partial class Rank(RankSpec spec) : ITechnique
             var data = context.NewPromptModel();
             data["a"] = CandidatePrompts.Candidate(input[a], 1, withCritiques);
             data["b"] = CandidatePrompts.Candidate(input[b], 2, withCritiques);
-            var reply = await context.CallAsync(context.Model, "rank", p, context.Render("rank_pairwise", data), ct).ConfigureAwait(false);
+            var prompt = context.Render("rank_pairwise", data);
+            var reply = constrained
+                ? await context.CallAsync(context.Model, "rank", p, prompt, new CallShape { Constraint = AOrB }, ct).ConfigureAwait(false)
+                : await context.CallAsync(context.Model, "rank", p, prompt, ct).ConfigureAwait(false);
             return ParseVerdict(reply.Text) switch
             {
                 'A' => a,
@@ -134,12 +154,15 @@ public sealed partial class Rank(RankSpec spec) : ITechnique
         return scores;
     }
 
-    private static async Task<double[]> Pointwise(TechniqueContext context, ImmutableArray<Candidate> input, bool withCritiques, CancellationToken ct) =>
+    private static async Task<double[]> Pointwise(TechniqueContext context, ImmutableArray<Candidate> input, bool withCritiques, bool constrained, CancellationToken ct) =>
         await Concurrent.All(input.Length, async i =>
         {
             var data = context.NewPromptModel();
             data["candidate"] = CandidatePrompts.Candidate(input[i], i + 1, withCritiques);
-            var reply = await context.CallAsync(context.Model, "rank", i, context.Render("rank_pointwise", data), ct).ConfigureAwait(false);
+            var prompt = context.Render("rank_pointwise", data);
+            var reply = constrained
+                ? await context.CallAsync(context.Model, "rank", i, prompt, new CallShape { Constraint = OneToTen }, ct).ConfigureAwait(false)
+                : await context.CallAsync(context.Model, "rank", i, prompt, ct).ConfigureAwait(false);
             return ParseScore(reply.Text);
         }).ConfigureAwait(false);
 

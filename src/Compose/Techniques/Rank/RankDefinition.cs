@@ -11,6 +11,13 @@ namespace Compose.Techniques;
 public sealed record RankSpec(ModelRef? Model, int Keep, RankMethod Method, bool? UseCritiques, SourceLocation Location) : TechniqueSpec(Location)
 {
     public override string Kind => "rank";
+
+    /// <summary>
+    /// Decode the model's judgement in its form: pairwise exactly A or B, pointwise exactly a score from 1 to 10 (a
+    /// choice set: <see cref="Compose.Models.ModelCapabilities.ConstrainedOutput"/>), listwise a ranking
+    /// <c>[i] &gt; [j] &gt; ...</c> of the candidates' numbers (a pattern: <see cref="Compose.Models.ModelCapabilities.ConstrainedGrammar"/>).
+    /// </summary>
+    public bool Constrained { get; init; }
 }
 
 public enum RankMethod
@@ -35,6 +42,7 @@ public sealed class RankDefinition : TechniqueDefinition<RankSpec>
         new("keep", "How many continue, best first (default 5)."),
         new("method", "listwise (one call), pairwise (a call per pair) or pointwise (a 1-10 score per candidate); default listwise.") { Words = Methods },
         new("use_critiques", "Show the candidates' critiques (default: when they have some)."),
+        new("constrained", "Decode each judgement in its form: pairwise exactly A or B, pointwise a score 1-10 (models that constrain output to choices), listwise a ranking [i] > [j] > ... (models that constrain output to a pattern); default false."),
     ];
 
     public override ImmutableArray<TechniqueTemplate> Templates { get; } =
@@ -45,11 +53,20 @@ public sealed class RankDefinition : TechniqueDefinition<RankSpec>
         reader.Int("keep", 1, int.MaxValue) ?? 5,
         reader.Word("method", Methods, [RankMethod.Listwise, RankMethod.Pairwise, RankMethod.Pointwise]) ?? RankMethod.Listwise,
         reader.Bool("use_critiques"),
-        reader.Location);
+        reader.Location)
+    {
+        Constrained = reader.Bool("constrained") ?? false,
+    };
 
     public override IEnumerable<ModelRef?> Models(RankSpec spec) => [spec.Model];
 
-    public override TechniqueNeeds Needs(RankSpec spec) => new() { SeveralCandidates = true, Critiques = spec.UseCritiques == true };
+    public override TechniqueNeeds Needs(RankSpec spec) => new()
+    {
+        SeveralCandidates = true,
+        Critiques = spec.UseCritiques == true,
+        FromModels = !spec.Constrained ? Compose.Models.ModelCapabilities.None
+            : spec.Method == RankMethod.Listwise ? Compose.Models.ModelCapabilities.ConstrainedGrammar : Compose.Models.ModelCapabilities.ConstrainedOutput,
+    };
 
     public override IEnumerable<Diagnostic> Check(RankSpec spec, CompositionInput input)
     {
