@@ -140,6 +140,7 @@ static async Task<Started> StartAsync(int silos, System.Collections.Immutable.Im
 {
     IDistributedCache cache = new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions()));
     var builder = new InProcessTestClusterBuilder((short)silos);
+    builder.Options.ConfigureFileLogging = false;
     builder.ConfigureSilo((options, silo) => silo.AddCompose(new ComposeSiloOptions { Name = options.SiloName, Models = models, ModelConcurrency = capacity, BaseDirectory = folder }, cache));
     var cluster = builder.Build();
     await cluster.DeployAsync();

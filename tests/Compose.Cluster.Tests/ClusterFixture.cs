@@ -48,6 +48,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                     replies: ["The answer is 1.", "The answer is 2.", "The answer is 3.", "The answer is 2."]
             """);
         var builder = new InProcessTestClusterBuilder(3);
+        builder.Options.ConfigureFileLogging = false;
         builder.ConfigureSilo((options, silo) => silo.AddCompose(new ComposeSiloOptions
         {
             Name = options.SiloName,
