@@ -109,8 +109,35 @@ public sealed class OnnxModelProvider : IModelProvider, IDisposable
         }
 
         options.Int("max_batch", 1, int.MaxValue, new(OnnxErrors.BadOption, "max_batch must be a positive integer."));
-        options.Int("prefix_cache_mb", 0, MaxPrefixCacheMb, new(OnnxErrors.BadOption, $"prefix_cache_mb must be a whole number of MiB from 0 (off) to {MaxPrefixCacheMb}."));
+        var prefixCache = options.Int("prefix_cache_mb", 0, MaxPrefixCacheMb, new(OnnxErrors.BadOption, $"prefix_cache_mb must be a whole number of MiB from 0 (off) to {MaxPrefixCacheMb}."));
+        if (engine == "compose" && prefixCache > 0 && path is not null && spec.Options["prefix_cache_mb"] is SpecScalar cacheOption
+            && UsesGroupQueryAttention(Path.GetFullPath(Path.Combine(context.BaseDirectory, path.Value))))
+        {
+            diagnostics.Add(Diagnostic.Warning(OnnxErrors.EngineLacksFeature, cacheOption.Location,
+                $"prefix_cache_mb has no effect on model '{spec.Name}': its decoder attends with GroupQueryAttention, which the compose engine runs one prompt length per batch, keeping no prefix cache.",
+                "Remove it (requests of one length still batch together), or use a folder whose decoder uses plain attention."));
+        }
+
         return diagnostics;
+    }
+
+    /// <summary>Whether the folder's decoder uses GroupQueryAttention (read from its graph, weights skipped); false when it cannot be read.</summary>
+    private static bool UsesGroupQueryAttention(string folder)
+    {
+        try
+        {
+            if (!File.Exists(Path.Combine(folder, GenAiConfigReader.FileName)))
+            {
+                return false;
+            }
+
+            var config = GenAiConfigReader.Read(folder);
+            return Runtime.DecoderGraph.Read(Path.Combine(folder, config.DecoderFile)).UsesGroupQueryAttention;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return false; // the folder's other problems are reported when it loads
+        }
     }
 
     public IChatClient Create(ModelSpec spec, ModelProviderContext context)

@@ -96,6 +96,31 @@ public sealed class ModelBuilderFolderTests
     }
 
     [Fact]
+    public void Validate_warns_that_a_prefix_cache_has_no_effect_on_a_grouped_query_attention_folder_on_the_compose_engine()
+    {
+        using var temp = new TempFolder();
+        var builder = TinyDecoderWriter.Write(temp.Sub("builder"), TinyDecoderSpec.ModelBuilder());
+        var plain = TinyDecoderWriter.Write(temp.Sub("plain"), TinyDecoderSpec.ModelBuilder().FloatReference());
+        using var provider = new OnnxModelProvider();
+        var context = new Compose.Models.ModelProviderContext { BaseDirectory = temp.Path, Catalog = Compose.Models.ModelProviderCatalog.Empty };
+        static Compose.Language.ModelSpec Spec(string folder, params (string Key, string Value)[] options)
+        {
+            var at = new Compose.Language.SourceLocation("p.yaml", 1, 1);
+            var entries = new[] { ("path", folder) }.Concat(options)
+                .Select(o => new Compose.Language.SpecEntry(o.Item1, at, new Compose.Language.SpecScalar(o.Item2, at)));
+            return new Compose.Language.ModelSpec("m", "onnx", new Compose.Language.SpecMapping([.. entries], at), at);
+        }
+
+        var warning = Assert.Single(provider.Check(Spec(builder, ("prefix_cache_mb", "8")), context));
+        Assert.Equal(OnnxErrors.EngineLacksFeature, warning.Code);
+        Assert.False(warning.IsError);
+        Assert.Contains("GroupQueryAttention", warning.Message, StringComparison.Ordinal);
+        Assert.Empty(provider.Check(Spec(builder, ("prefix_cache_mb", "0")), context)); // off: nothing to warn about
+        Assert.Empty(provider.Check(Spec(plain, ("prefix_cache_mb", "8")), context)); // plain attention keeps a prefix cache
+        Assert.DoesNotContain(provider.Check(Spec(builder, ("prefix_cache_mb", "8"), ("engine", "genai")), context), d => d.Message.Contains("GroupQueryAttention", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Inspect_says_which_engine_runs_the_folder_and_which_features_it_uses()
     {
         using var temp = new TempFolder();
