@@ -56,21 +56,24 @@ public sealed class ComposeClusterClient : IAsyncDisposable
     }
 
     /// <summary>Every active silo's view: its models and capacity.</summary>
-    public async Task<IReadOnlyList<SiloView>> SilosAsync()
+    public async Task<IReadOnlyList<SiloView>> SilosAsync() => [.. (await HostsAsync().ConfigureAwait(false)).Select(h => h.View)];
+
+    /// <summary>Every active silo that answers, with its address and view, in address order.</summary>
+    internal async Task<IReadOnlyList<(SiloAddress Silo, SiloView View)>> HostsAsync()
     {
         var hosts = await Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).ConfigureAwait(false);
         var views = await Task.WhenAll(hosts.Keys.Select(async silo =>
         {
             try
             {
-                return await Client.GetGrain<ISiloWorkerGrain>(SiloPinnedPlacement.Key(silo, "worker")).DescribeAsync().ConfigureAwait(false);
+                return (Silo: silo, View: await Client.GetGrain<ISiloWorkerGrain>(SiloPinnedPlacement.Key(silo, "worker")).DescribeAsync().ConfigureAwait(false));
             }
             catch (Exception ex) when (ClusterFailures.IsSiloLoss(ex, CancellationToken.None))
             {
-                return null;
+                return (Silo: silo, View: (SiloView?)null);
             }
         })).ConfigureAwait(false);
-        return [.. views.OfType<SiloView>().OrderBy(v => v.Address, StringComparer.Ordinal)];
+        return [.. views.Where(v => v.View is not null).Select(v => (v.Silo, v.View!)).OrderBy(v => v.Item2.Address, StringComparer.Ordinal)];
     }
 
     public async ValueTask DisposeAsync()
