@@ -100,6 +100,19 @@ public sealed class ClusterServeTests
         }
     }
 
+    [SkippableFact]
+    public async Task A_front_end_of_a_cluster_without_silos_stops_with_CMP960_after_the_connect_timeout()
+    {
+        using var redis = await RedisServer.StartAsync();
+        var clock = Stopwatch.StartNew();
+        var result = await Cli.Process(["serve", "pipelines/self-consistency.yaml", "--models", Repo.ScriptedModels, "--urls", $"http://127.0.0.1:{RedisServer.FreePort()}", "--cluster", redis.Connection]);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("error CMP960: cannot join cluster 'compose'", result.Error, StringComparison.Ordinal);
+        Assert.Contains("hint:", result.Error, StringComparison.Ordinal);
+        Assert.False(result.ShowsStackTrace, result.All);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(90)); // it waited for silos that may be starting, then gave up
+    }
+
     private static async Task<Dictionary<string, long>> CallsAsync(RedisServer redis)
     {
         var status = await Cli.Process(["cluster", "status", "--cluster", redis.Connection, "--json"]);
