@@ -101,6 +101,40 @@ public sealed class ClusterServeTests
     }
 
     [SkippableFact]
+    public async Task A_front_end_keeps_answering_when_one_of_two_hosting_silos_is_killed()
+    {
+        using var redis = await RedisServer.StartAsync();
+        var folder = Directory.CreateTempSubdirectory("compose-cluster-serve-loss-").FullName;
+        var modelsPath = Path.Combine(folder, "models.yaml");
+        File.WriteAllText(modelsPath, Models);
+        File.WriteAllText(Path.Combine(folder, "vote.yaml"), Pipeline);
+        var silos = await Task.WhenAll(SiloProcess.StartAsync(redis, "h1", modelsPath), SiloProcess.StartAsync(redis, "h2", modelsPath));
+        try
+        {
+            using var front = await ServeProcess.StartAsync(Path.Combine(folder, "vote.yaml"), "--models", modelsPath, "--cluster", redis.Connection);
+            var before = await CallsAsync(redis);
+            await Task.WhenAll(Enumerable.Range(1, 4).Select(i => front.CompleteAsync($"What is spread item {i}?")));
+            var spread = await CallsAsync(redis);
+            Assert.Equal(20, spread["h1"] + spread["h2"] - before["h1"] - before["h2"]);
+            Assert.True(spread["h1"] > before["h1"] && spread["h2"] > before["h2"], "calls went to both hosting silos");
+
+            silos[0].Kill(); // SIGKILL: it says nothing to the cluster
+            var answers = await Task.WhenAll(Enumerable.Range(1, 8).Select(i => front.CompleteAsync($"What is after-loss item {i}?")));
+            Assert.All(answers, a => Assert.Matches("^The answer is [123]\\.$", a));
+            var after = await CallsAsync(redis);
+            Assert.Equal(["h2"], after.Keys);
+            Assert.Equal(40, after["h2"] - spread["h2"]);
+        }
+        finally
+        {
+            foreach (var silo in silos)
+            {
+                silo.Dispose();
+            }
+        }
+    }
+
+    [SkippableFact]
     public async Task A_front_end_of_a_cluster_without_silos_stops_with_CMP960_after_the_connect_timeout()
     {
         using var redis = await RedisServer.StartAsync();
