@@ -98,7 +98,16 @@ internal static class ServeCommand
                         return code;
                     }
 
-                    routing = await ClientModelRouting.StartAsync(client, cancellationToken: ct).ConfigureAwait(false);
+                    try
+                    {
+                        routing = await ClientModelRouting.StartAsync(client, cancellationToken: ct).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException && ex is not OutOfMemoryException)
+                    {
+                        await console.Error.WriteLineAsync($"--cluster: error {ClusterDiagnosticCodes.ClusterUnreachable}: cannot read the silos of cluster '{client.Connection?.ClusterId}': {ex.Message.Split('\n')[0]}\n  hint: Check the silos with compose cluster status --cluster {client.Connection?.Display} (docs/cluster.md).").ConfigureAwait(false);
+                        return ExitCodes.RunFailed;
+                    }
+
                     if (routing.Silos.Count == 0)
                     {
                         await console.Error.WriteLineAsync($"--cluster: error {ClusterDiagnosticCodes.ClusterUnreachable}: no silo of cluster '{client.Connection?.ClusterId}' is up\n  hint: Start silos with compose cluster silo --cluster {client.Connection?.Display} (docs/cluster.md); a front end serves the models they host.").ConfigureAwait(false);
