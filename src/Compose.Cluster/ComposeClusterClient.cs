@@ -25,6 +25,9 @@ public sealed class ComposeClusterClient : IAsyncDisposable
         _host = host;
     }
 
+    /// <summary>How long <see cref="ConnectAsync"/> keeps trying when no silo's gateway answers (none is up yet, or none at all).</summary>
+    public static TimeSpan ConnectTimeout { get; } = TimeSpan.FromSeconds(20);
+
     public IClusterClient Client { get; }
 
     public ClusterConnection? Connection { get; }
@@ -40,7 +43,8 @@ public sealed class ComposeClusterClient : IAsyncDisposable
         builder.UseOrleansClient(client => client
             .UseRedisClustering(connection.Redis)
             .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (connection.ClusterId, "compose"))
-            .Configure<ClientMessagingOptions>(o => o.ResponseTimeout = ComposeSilo.ResponseTimeout));
+            .Configure<ClientMessagingOptions>(o => o.ResponseTimeout = ComposeSilo.ResponseTimeout)
+            .UseConnectionRetryFilter(new GiveUpAfter(ConnectTimeout).ShouldRetryConnectionAttempt));
         var host = builder.Build();
         try
         {
@@ -56,21 +60,24 @@ public sealed class ComposeClusterClient : IAsyncDisposable
     }
 
     /// <summary>Every active silo's view: its models and capacity.</summary>
-    public async Task<IReadOnlyList<SiloView>> SilosAsync()
+    public async Task<IReadOnlyList<SiloView>> SilosAsync() => [.. (await HostsAsync().ConfigureAwait(false)).Select(h => h.View)];
+
+    /// <summary>Every active silo that answers, with its address and view, in address order.</summary>
+    internal async Task<IReadOnlyList<(SiloAddress Silo, SiloView View)>> HostsAsync()
     {
         var hosts = await Client.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true).ConfigureAwait(false);
         var views = await Task.WhenAll(hosts.Keys.Select(async silo =>
         {
             try
             {
-                return await Client.GetGrain<ISiloWorkerGrain>(SiloPinnedPlacement.Key(silo, "worker")).DescribeAsync().ConfigureAwait(false);
+                return (Silo: silo, View: await Client.GetGrain<ISiloWorkerGrain>(SiloPinnedPlacement.Key(silo, "worker")).DescribeAsync().ConfigureAwait(false));
             }
             catch (Exception ex) when (ClusterFailures.IsSiloLoss(ex, CancellationToken.None))
             {
-                return null;
+                return (Silo: silo, View: (SiloView?)null);
             }
         })).ConfigureAwait(false);
-        return [.. views.OfType<SiloView>().OrderBy(v => v.Address, StringComparer.Ordinal)];
+        return [.. views.Where(v => v.View is not null).Select(v => (v.Silo, v.View!)).OrderBy(v => v.Item2.Address, StringComparer.Ordinal)];
     }
 
     public async ValueTask DisposeAsync()
@@ -88,6 +95,24 @@ public sealed class ComposeClusterClient : IAsyncDisposable
             }
 
             _host.Dispose();
+        }
+    }
+
+    /// <summary>Retries connecting (silos may be starting) until <paramref name="limit"/> has passed since the first failure.</summary>
+    private sealed class GiveUpAfter(TimeSpan limit)
+    {
+        private readonly System.Diagnostics.Stopwatch _clock = new();
+
+        public async Task<bool> ShouldRetryConnectionAttempt(Exception exception, CancellationToken cancellationToken)
+        {
+            _clock.Start();
+            if (_clock.Elapsed >= limit || cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            return true;
         }
     }
 }

@@ -1,8 +1,11 @@
 using System.Collections.Immutable;
 using System.CommandLine;
+using Compose.Cluster;
+using Compose.Evaluation.Caching;
 using Compose.Language;
 using Compose.Runtime;
 using Compose.Serving;
+using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -10,7 +13,9 @@ namespace Compose.Cli.Commands;
 
 /// <summary>
 /// <c>compose serve FILES... --urls http://127.0.0.1:PORT</c>: serve pipelines as an OpenAI-compatible
-/// model endpoint (one model per pipeline, named after it) until SIGINT/SIGTERM.
+/// model endpoint (one model per pipeline, named after it) until SIGINT/SIGTERM. With <c>--cluster</c> it is one of
+/// several front ends over a Compose cluster: models hosted on silos are called there, and every model's responses
+/// go through the cluster's shared cache in Redis (docs/cluster.md).
 /// </summary>
 internal static class ServeCommand
 {
@@ -28,9 +33,11 @@ internal static class ServeCommand
         logFormat.AcceptOnlyFromAmong("text", "json");
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Least severe log level: Trace, Debug, Information, Warning, Error.", DefaultValueFactory = _ => LogLevel.Information };
         var models = CommandSupport.ModelsOption();
+        var cluster = ClusterCommand.ConnectionOption();
+        var clusterId = ClusterCommand.ClusterIdOption();
         var command = new Command("serve", "Serve pipelines as an OpenAI-compatible endpoint: /v1/chat/completions (streaming and not) and /v1/models.")
         {
-            files, urls, apiKeyEnv, maxConcurrency, queueLimit, maxRequestBytes, bodyTimeout, maxConnections, logFormat, logLevel, models,
+            files, urls, apiKeyEnv, maxConcurrency, queueLimit, maxRequestBytes, bodyTimeout, maxConnections, logFormat, logLevel, models, cluster, clusterId,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -74,12 +81,48 @@ internal static class ServeCommand
                 return ExitCodes.BadInput;
             }
 
+            ComposeClusterClient? client = null;
+            ClientModelRouting? routing = null;
+            IDistributedCache? sharedCache = null;
             var pipelines = new List<RunnablePipeline>();
             try
             {
+                var catalog = TechniqueOptions.Catalog(parse);
+                var buildOptions = PipelineBuildOptions.Default;
+                if (parse.GetValue(cluster) is { } connection)
+                {
+                    int code;
+                    (client, code) = await ClusterCommand.ConnectAsync(console, connection, parse.GetValue(clusterId)!, ct).ConfigureAwait(false);
+                    if (client is null)
+                    {
+                        return code;
+                    }
+
+                    try
+                    {
+                        routing = await ClientModelRouting.StartAsync(client, cancellationToken: ct).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException && ex is not OutOfMemoryException)
+                    {
+                        await console.Error.WriteLineAsync($"--cluster: error {ClusterDiagnosticCodes.ClusterUnreachable}: cannot read the silos of cluster '{client.Connection?.ClusterId}': {ex.Message.Split('\n')[0]}\n  hint: Check the silos with compose cluster status --cluster {client.Connection?.Display} (docs/cluster.md).").ConfigureAwait(false);
+                        return ExitCodes.RunFailed;
+                    }
+
+                    if (routing.Silos.Count == 0)
+                    {
+                        await console.Error.WriteLineAsync($"--cluster: error {ClusterDiagnosticCodes.ClusterUnreachable}: no silo of cluster '{client.Connection?.ClusterId}' is up\n  hint: Start silos with compose cluster silo --cluster {client.Connection?.Display} (docs/cluster.md); a front end serves the models they host.").ConfigureAwait(false);
+                        return ExitCodes.RunFailed;
+                    }
+
+                    // Models hosted on silos are called there; the cluster's response cache in Redis sits in front of every model.
+                    catalog = ClusterModelProvider.Wrap(catalog, routing);
+                    sharedCache = ComposeSilo.RedisCache(client.Connection!);
+                    buildOptions = new ResponseCache(sharedCache).Apply(buildOptions);
+                }
+
                 foreach (var path in parse.GetValue(files)!)
                 {
-                    var (pipeline, diagnostics) = PipelineFactory.Build(path, TechniqueOptions.Catalog(parse), context: CommandSupport.Context(path, console, parse), models: bindings);
+                    var (pipeline, diagnostics) = PipelineFactory.Build(path, catalog, buildOptions, CommandSupport.Context(path, console, parse) with { Catalog = catalog }, bindings);
                     problems.AddRange(diagnostics);
                     if (pipeline is null)
                     {
@@ -104,6 +147,11 @@ internal static class ServeCommand
                     return ExitCodes.BadInput;
                 }
 
+                if (client is not null)
+                {
+                    await console.Error.WriteLineAsync(ClusterLine(client, routing!, pipelines)).ConfigureAwait(false);
+                }
+
                 return await ServeAsync(console, pipelines, options, ct).ConfigureAwait(false);
             }
             finally
@@ -112,9 +160,32 @@ internal static class ServeCommand
                 {
                     pipeline.Dispose();
                 }
+
+                (sharedCache as IDisposable)?.Dispose();
+                if (routing is not null)
+                {
+                    await routing.DisposeAsync().ConfigureAwait(false);
+                }
+
+                if (client is not null)
+                {
+                    await client.DisposeAsync().ConfigureAwait(false);
+                }
             }
         });
         return command;
+    }
+
+    /// <summary>What a front end found in the cluster: its silos, and which served models run on them.</summary>
+    private static string ClusterLine(ComposeClusterClient client, ClientModelRouting routing, IReadOnlyList<RunnablePipeline> pipelines)
+    {
+        var remote = pipelines.SelectMany(p => p.Spec.Models)
+            .Select(m => (m.Name, Id: ModelIdentity.Of(m)))
+            .Where(m => routing.HostedElsewhere(m.Id) is not null)
+            .Select(m => $"{m.Name} ({m.Id})").Distinct().Order(StringComparer.Ordinal).ToList();
+        return $"compose serve: front end of cluster '{client.Connection?.ClusterId}' ({client.Connection?.Display}): {routing.Silos.Count} silo(s): {string.Join(", ", routing.Silos.Select(s => s.Name))}; "
+            + (remote.Count == 0 ? "no served model is hosted there (all run here)" : $"models called on silos: {string.Join(", ", remote)}")
+            + "; responses shared through the cluster's cache";
     }
 
     private static IEnumerable<Diagnostic> CheckLimits(ServeOptions options, double bodyTimeoutSeconds)
