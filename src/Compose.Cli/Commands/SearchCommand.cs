@@ -22,7 +22,7 @@ namespace Compose.Cli.Commands;
 /// space within its per-question budget; every trial is kept in a SQLite study (resumable with
 /// <c>--resume</c>), every model call in a SQLite response cache; writes the best pipeline and a report.
 /// With <c>--cluster</c> the trials' items are answered on a cluster's silos and the study is kept in its Redis
-/// (docs/cluster-search.md).
+/// (docs/cluster.md).
 /// </summary>
 internal static class SearchCommand
 {
