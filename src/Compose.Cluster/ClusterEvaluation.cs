@@ -69,8 +69,11 @@ public static class ClusterEvaluation
         return diagnostics.ToImmutable();
     }
 
-    /// <summary>Answers and scores items of <paramref name="job"/> on the cluster; a silo that cannot build the job stops the evaluation (CMP962).</summary>
-    public static Func<BenchmarkItem, CancellationToken, Task<ItemResult>> Evaluate(ClusterDispatcher dispatcher, EvalJob job) => async (item, ct) =>
+    /// <summary>
+    /// Answers and scores items of <paramref name="job"/> on the cluster; a silo that cannot build the job stops the
+    /// evaluation (CMP962). <paramref name="answered"/>, when given, sees each item's outcome (its silo, the calls it requested).
+    /// </summary>
+    public static Func<BenchmarkItem, CancellationToken, Task<ItemResult>> Evaluate(ClusterDispatcher dispatcher, EvalJob job, Action<ItemOutcome>? answered = null) => async (item, ct) =>
     {
         var outcome = await dispatcher.EvaluateAsync(new ItemWork { Job = job, Item = item.ToJsonLine() }, ct).ConfigureAwait(false);
         if (outcome.JobError is { } error)
@@ -79,8 +82,10 @@ public static class ClusterEvaluation
                 "Every silo must see the pipeline's files (prompt files, nested pipelines, model folders it does not get from another silo) at the same paths as this machine.")]);
         }
 
-        return JsonSerializer.Deserialize<ItemResult>(outcome.Result, ResultsFile.Json)
+        var result = JsonSerializer.Deserialize<ItemResult>(outcome.Result, ResultsFile.Json)
             ?? throw new InvalidOperationException($"silo {outcome.Silo} returned no result for item {item.Id}");
+        answered?.Invoke(outcome);
+        return result;
     };
 
     private static string IdOf(EvalJob job)

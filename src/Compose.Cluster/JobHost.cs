@@ -66,9 +66,10 @@ internal sealed class JobHost : IDisposable
             }
 
             var item = BenchmarkReader.Parse(work.Item, "(cluster item)", 1);
+            var requested = ResponseCache.CountRequestsHere();
             var result = await Evaluator.EvaluateItemAsync(pipeline!, item, scorer!, work.Job.Seed, cancellationToken).ConfigureAwait(false);
             Interlocked.Increment(ref _items);
-            return new ItemOutcome { Result = JsonSerializer.Serialize(result, ResultsFile.Json), Silo = silo };
+            return new ItemOutcome { Result = JsonSerializer.Serialize(result, ResultsFile.Json), Silo = silo, Requested = requested.Requests };
         }
         finally
         {

@@ -83,6 +83,9 @@ public sealed record ItemOutcome
 
     /// <summary>Set when the silo cannot build the job's pipeline at all (every item would fail the same way): the evaluation stops with it.</summary>
     [Id(2)] public string? JobError { get; init; }
+
+    /// <summary>Model calls the item's pipeline requested, answers from the shared cache included (its result's calls are those paid).</summary>
+    [Id(3)] public long Requested { get; init; }
 }
 
 /// <summary>What one silo offers: its address and name, the models it hosts (by id, with their capabilities) and its per-model concurrency.</summary>

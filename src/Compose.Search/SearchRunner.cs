@@ -21,7 +21,7 @@ public sealed record SearchResult(ImmutableArray<TrialRecord> Trials, TrialRecor
 public static class SearchRunner
 {
     public static async Task<SearchResult> RunAsync(
-        IOptimizer optimizer, OptimizerContext context, ITrialEvaluator evaluator, StudyStore? store,
+        IOptimizer optimizer, OptimizerContext context, ITrialEvaluator evaluator, IStudyStore? store,
         IProgress<TrialRecord>? progress = null, CancellationToken cancellationToken = default)
     {
         var stored = store?.Trials().ToDictionary(t => t.Number) ?? [];

@@ -16,6 +16,7 @@ namespace Compose.Evaluation.Caching;
 /// </summary>
 public sealed class ResponseCache(IDistributedCache store)
 {
+    private static readonly AsyncLocal<RequestCounter?> Scope = new();
     private long _requests;
     private long _misses;
 
@@ -32,6 +33,18 @@ public sealed class ResponseCache(IDistributedCache store)
 
     /// <summary>A cache in the SQLite file <paramref name="path"/> (created if absent).</summary>
     public static ResponseCache Open(string path) => new(new SqliteDistributedCache(path));
+
+    /// <summary>
+    /// Counts the calls pipelines request (hits included) from here on in the calling async flow and the tasks it
+    /// starts: set it at the start of an async method that runs one item, and read it when the item is done. With
+    /// several items running at once on one cache, <see cref="Requests"/> cannot tell them apart; this can.
+    /// </summary>
+    public static RequestCounter CountRequestsHere()
+    {
+        var counter = new RequestCounter();
+        Scope.Value = counter;
+        return counter;
+    }
 
     /// <summary>Build options that put this cache in front of every model.</summary>
     public PipelineBuildOptions Apply(PipelineBuildOptions? options = null)
@@ -51,7 +64,11 @@ public sealed class ResponseCache(IDistributedCache store)
     public void Configure(ChatClientBuilder builder, ModelSpec model)
     {
         builder
-            .Use(inner => new CountingChatClient(inner, () => Interlocked.Increment(ref _requests)))
+            .Use(inner => new CountingChatClient(inner, () =>
+            {
+                Interlocked.Increment(ref _requests);
+                Scope.Value?.Add();
+            }))
             .UseDistributedCache(Store, c => c.CacheKeyAdditionalValues = ["compose-model", ModelKey(model)])
             .Use(inner => new CountingChatClient(inner, () => Interlocked.Increment(ref _misses)));
     }
@@ -110,4 +127,14 @@ public sealed class ResponseCache(IDistributedCache store)
             return base.GetStreamingResponseAsync(messages, options, cancellationToken);
         }
     }
+}
+
+/// <summary>Calls requested within one async flow (<see cref="ResponseCache.CountRequestsHere"/>).</summary>
+public sealed class RequestCounter
+{
+    private long _requests;
+
+    public long Requests => Interlocked.Read(ref _requests);
+
+    internal void Add() => Interlocked.Increment(ref _requests);
 }

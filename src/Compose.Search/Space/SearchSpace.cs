@@ -16,6 +16,9 @@ public sealed record SearchSpace
     /// <summary>The models architectures use (pipeline syntax), from <c>models:</c> or a models file.</summary>
     public ImmutableArray<ModelSpec> Models { get; init; } = [];
 
+    /// <summary>The models file <see cref="Models"/> were read from (its full path), when there is one.</summary>
+    public string? ModelsFile { get; init; }
+
     /// <summary>Directory relative paths in model options resolve against.</summary>
     public string BaseDirectory { get; init; } = "";
 

@@ -87,6 +87,7 @@ public static class SearchSpaceReader
             }
 
             var models = ImmutableArray<ModelSpec>.Empty;
+            string? modelsFile = null;
             if (Get(root, "models") is YamlScalarNode { Value: { } file } modelsNode)
             {
                 var (full, outside) = SafePath.Confine(BaseDirectory, file, files, "models file");
@@ -99,6 +100,7 @@ public static class SearchSpaceReader
                     var (read, problems) = ModelsFileReader.ReadFile(full!, files);
                     diagnostics.AddRange(problems.Select(d => d.Location.Line == 0 ? d with { Location = At(modelsNode) } : d));
                     models = read;
+                    modelsFile = full;
                 }
             }
             else
@@ -142,6 +144,7 @@ public static class SearchSpaceReader
                 BaseDirectory = BaseDirectory,
                 Files = files,
                 Models = models,
+                ModelsFile = modelsFile,
                 Judge = judge,
                 MaxTokens = Get(root, "max_tokens") is { } mt ? Ints(new YamlSequenceNode(mt), [512], 1)[0] : 512,
                 Generators = generators,

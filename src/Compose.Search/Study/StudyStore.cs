@@ -13,7 +13,7 @@ namespace Compose.Search.Study;
 /// <c>running</c> before it is evaluated and as <c>done</c> after, each in its own transaction, so a
 /// study killed at any moment loses nothing finished.
 /// </summary>
-public sealed class StudyStore : IDisposable
+public sealed class StudyStore : IStudyStore
 {
     private readonly SqliteConnection _connection;
 
@@ -64,12 +64,10 @@ public sealed class StudyStore : IDisposable
         var existing = Settings();
         if (existing.Count > 0)
         {
-            var changed = settings.Where(s => !existing.TryGetValue(s.Key, out var v) || v != s.Value).Select(s => s.Key).ToList();
+            var changed = StudyChecks.Changed(existing, settings);
             if (changed.Count > 0)
             {
-                throw new DiagnosticException([Diagnostic.Error(SearchDiagnosticCodes.StudyMismatch, new SourceLocation(Path, 0, 0),
-                    $"the study was started with other settings ({string.Join(", ", changed)})",
-                    "Run it with the settings it was started with, give --out another folder, or pass --fresh to start a new study there.")]);
+                throw StudyChecks.Mismatch(Path, changed);
             }
 
             return;
