@@ -38,8 +38,9 @@ public static class ComposeSilo
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ResponseTimeout);
         silo.Configure<ClusterMembershipOptions>(o =>
         {
-            // A LAN cluster: a silo that stops answering probes is declared dead in a few seconds, so its work moves on quickly.
-            o.ProbeTimeout = TimeSpan.FromSeconds(2);
+            // A silo that stops answering probes is declared dead in about 10 s (two missed 5 s probes; Orleans' default is
+            // three), so its work moves on quickly; a silo stalled for a few seconds by a busy machine is not declared dead.
+            o.ProbeTimeout = TimeSpan.FromSeconds(5);
             o.NumMissedProbesLimit = 2;
         });
         silo.ConfigureServices(services =>
