@@ -248,7 +248,15 @@ public sealed class ClusterDispatcher(IClusterClient client) : IDisposable
 
         if (stale)
         {
-            await RefreshAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await RefreshAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ClusterFailures.IsSiloLoss(ex, cancellationToken))
+            {
+                // The membership query went through a silo that just left: keep the silos known so far (those that left
+                // are skipped by their lost token); the next pick asks again.
+            }
         }
 
         lock (_gate)
