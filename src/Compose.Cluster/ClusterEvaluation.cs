@@ -49,7 +49,22 @@ public static class ClusterEvaluation
     public static ImmutableArray<Diagnostic> Check(EvalJob job, ModelProviderCatalog catalog, IReadOnlyList<SiloView> silos, FileAccessPolicy? files = null)
     {
         var wrapped = ClusterModelProvider.Wrap(catalog, new ViewRouting(silos));
-        var read = PipelineReader.Read(job.PipelineText, job.PipelinePath, wrapped.Techniques);
+        var (spec, read) = Read(job, wrapped.Techniques);
+        var diagnostics = read.ToBuilder();
+        if (spec is null || diagnostics.Any(d => d.IsError))
+        {
+            return diagnostics.ToImmutable();
+        }
+
+        var context = new ModelProviderContext { BaseDirectory = Path.GetDirectoryName(job.PipelinePath)!, Catalog = wrapped, Files = files ?? FileAccessPolicy.Default };
+        diagnostics.AddRange(PipelineCompiler.Compile(spec, wrapped, context).Diagnostics);
+        return diagnostics.ToImmutable();
+    }
+
+    /// <summary>The job's pipeline read from its text with its models file bound over it, and every problem of both.</summary>
+    internal static (PipelineSpec? Spec, ImmutableArray<Diagnostic> Diagnostics) Read(EvalJob job, TechniqueSet techniques)
+    {
+        var read = PipelineReader.Read(job.PipelineText, job.PipelinePath, techniques);
         var diagnostics = read.Diagnostics.ToBuilder();
         var spec = read.Spec;
         if (spec is not null && job.ModelsText is not null)
@@ -59,14 +74,7 @@ public static class ClusterEvaluation
             spec = ModelsFileReader.Bind(spec, models);
         }
 
-        if (spec is null || diagnostics.Any(d => d.IsError))
-        {
-            return diagnostics.ToImmutable();
-        }
-
-        var context = new ModelProviderContext { BaseDirectory = Path.GetDirectoryName(job.PipelinePath)!, Catalog = wrapped, Files = files ?? FileAccessPolicy.Default };
-        diagnostics.AddRange(PipelineCompiler.Compile(spec, wrapped, context).Diagnostics);
-        return diagnostics.ToImmutable();
+        return (spec, diagnostics.ToImmutable());
     }
 
     /// <summary>

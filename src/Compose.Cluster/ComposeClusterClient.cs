@@ -45,18 +45,7 @@ public sealed class ComposeClusterClient : IAsyncDisposable
             .Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (connection.ClusterId, "compose"))
             .Configure<ClientMessagingOptions>(o => o.ResponseTimeout = ComposeSilo.ResponseTimeout)
             .UseConnectionRetryFilter(new GiveUpAfter(ConnectTimeout).ShouldRetryConnectionAttempt));
-        var host = builder.Build();
-        try
-        {
-            await host.StartAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            host.Dispose();
-            throw;
-        }
-
-        return new ComposeClusterClient(host, connection);
+        return new ComposeClusterClient(await ComposeSilo.StartHostAsync(builder, cancellationToken).ConfigureAwait(false), connection);
     }
 
     /// <summary>Every active silo's view: its models and capacity.</summary>

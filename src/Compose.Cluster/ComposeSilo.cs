@@ -73,6 +73,12 @@ public static class ComposeSilo
                 .ConfigureEndpoints(endpoints.Address, endpoints.SiloPort, endpoints.GatewayPort, listenOnAnyHostAddress: !IPAddress.IsLoopback(endpoints.Address))
                 .AddCompose(options, RedisCache(connection));
         });
+        return await StartHostAsync(builder, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Builds and starts a host; one that fails to start is disposed.</summary>
+    internal static async Task<IHost> StartHostAsync(HostApplicationBuilder builder, CancellationToken cancellationToken)
+    {
         var host = builder.Build();
         try
         {

@@ -109,7 +109,7 @@ internal sealed class JobHost : IDisposable
         try
         {
             var context = new ModelProviderContext { BaseDirectory = Path.GetDirectoryName(job.PipelinePath) ?? ".", Catalog = _catalog, Files = files };
-            var pipeline = BuildText(job.PipelineText, job.PipelinePath, job, context, files);
+            var pipeline = BuildJobPipeline(job, context, files);
             built.Add(pipeline);
             RunnablePipeline Load(string path)
             {
@@ -138,18 +138,9 @@ internal sealed class JobHost : IDisposable
         }
     }
 
-    private RunnablePipeline BuildText(string text, string path, EvalJob job, ModelProviderContext context, FileAccessPolicy files)
+    private RunnablePipeline BuildJobPipeline(EvalJob job, ModelProviderContext context, FileAccessPolicy files)
     {
-        var read = PipelineReader.Read(text, path, _catalog.Techniques);
-        var diagnostics = read.Diagnostics.ToList();
-        var spec = read.Spec;
-        if (spec is not null && job.ModelsText is not null)
-        {
-            var (models, problems) = ModelsFileReader.Read(job.ModelsText, job.ModelsPath ?? "models.yaml");
-            diagnostics.AddRange(problems);
-            spec = ModelsFileReader.Bind(spec, models);
-        }
-
+        var (spec, diagnostics) = ClusterEvaluation.Read(job, _catalog.Techniques);
         if (spec is null || diagnostics.Any(d => d.IsError))
         {
             throw new DiagnosticException([.. diagnostics.Where(d => d.IsError)]);
