@@ -48,6 +48,24 @@ public sealed class ContextCheckTests
     }
 
     [Fact]
+    public async Task Rank_is_measured_by_the_template_its_method_renders()
+    {
+        var dir = Directory.CreateTempSubdirectory("compose-context-rank-").FullName;
+        var path = Path.Combine(dir, "p.yaml");
+        const string Layers = "compose: 1\nname: rank\ndefaults: { model: default, max_tokens: 8 }\nlayers:\n  - generate: { samples: 3 }\n";
+
+        // A short pairwise template fits the shipped model's 96 tokens; the default listwise template it never renders does not.
+        await File.WriteAllTextAsync(path, Layers + "  - rank: { method: pairwise, keep: 1, prompts: { rank_pairwise: '{{ a.text }} or {{ b.text }}' } }\n");
+        var pairwise = await Cli.InProcess("validate", path);
+        Assert.True(pairwise.ExitCode == 0, pairwise.All);
+
+        await File.WriteAllTextAsync(path, Layers + "  - rank: { method: listwise, keep: 1, prompts: { rank_pairwise: '{{ a.text }} or {{ b.text }}' } }\n");
+        var listwise = await Cli.InProcess("validate", path);
+        Assert.Equal(2, listwise.ExitCode);
+        Assert.Contains("its template 'rank_listwise'", listwise.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_shown_candidate_that_can_outgrow_the_context_is_a_warning()
     {
         var dir = Directory.CreateTempSubdirectory("compose-context-").FullName;

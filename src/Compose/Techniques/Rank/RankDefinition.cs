@@ -58,6 +58,14 @@ public sealed class RankDefinition : TechniqueDefinition<RankSpec>
         Constrained = reader.Bool("constrained") ?? false,
     };
 
+    /// <summary>Only the method's own template is rendered (and checked against the model's context).</summary>
+    public override IEnumerable<string> TemplatesUsed(RankSpec spec) => [spec.Method switch
+    {
+        RankMethod.Pairwise => "rank_pairwise",
+        RankMethod.Pointwise => "rank_pointwise",
+        _ => "rank_listwise",
+    }];
+
     public override IEnumerable<ModelRef?> Models(RankSpec spec) => [spec.Model];
 
     public override TechniqueNeeds Needs(RankSpec spec) => new()
