@@ -158,17 +158,7 @@ internal sealed class JobHost : IDisposable
 
     private static FileAccessPolicy Files(EvalJob job)
     {
-        var policy = FileAccessPolicy.Default;
-        if (job.MaxFileBytes is { } maxFile)
-        {
-            policy = policy with { MaxFileBytes = maxFile };
-        }
-
-        if (job.MaxDataBytes is { } maxData)
-        {
-            policy = policy with { MaxDataBytes = maxData, MaxLineBytes = (int)Math.Min(int.MaxValue, Math.Max(policy.MaxLineBytes, maxData / 64)) };
-        }
-
+        var policy = FileAccessPolicy.Default.WithLimits(job.MaxFileBytes, job.MaxDataBytes);
         return job.AllowedPaths.IsDefaultOrEmpty ? policy : policy.Allow([.. job.AllowedPaths]);
     }
 

@@ -22,17 +22,7 @@ internal static class CommandSupport
     /// </summary>
     public static FileAccessPolicy Files(ParseResult parse)
     {
-        var policy = FileAccessPolicy.Default;
-        if (parse.GetValue<long?>(FileBoundsOptions.MaxFileBytesName) is { } maxFile)
-        {
-            policy = policy with { MaxFileBytes = maxFile };
-        }
-
-        if (parse.GetValue<long?>(FileBoundsOptions.MaxDataBytesName) is { } maxData)
-        {
-            policy = policy with { MaxDataBytes = maxData, MaxLineBytes = (int)Math.Min(int.MaxValue, Math.Max(policy.MaxLineBytes, maxData / 64)) };
-        }
-
+        var policy = FileAccessPolicy.Default.WithLimits(parse.GetValue<long?>(FileBoundsOptions.MaxFileBytesName), parse.GetValue<long?>(FileBoundsOptions.MaxDataBytesName));
         return parse.GetValue<string[]>(FileBoundsOptions.AllowPathName) is { Length: > 0 } roots ? policy.Allow(roots) : policy;
     }
 

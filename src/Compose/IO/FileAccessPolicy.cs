@@ -39,6 +39,26 @@ public sealed record FileAccessPolicy
     /// <summary>How long reading one configuration-like file may take.</summary>
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// This policy with <c>--max-file-bytes</c> and <c>--max-data-bytes</c> applied where given: a larger data limit
+    /// raises the line limit with it (a 64th of the data, at least the current line limit).
+    /// </summary>
+    public FileAccessPolicy WithLimits(long? maxFileBytes, long? maxDataBytes)
+    {
+        var policy = this;
+        if (maxFileBytes is { } maxFile)
+        {
+            policy = policy with { MaxFileBytes = maxFile };
+        }
+
+        if (maxDataBytes is { } maxData)
+        {
+            policy = policy with { MaxDataBytes = maxData, MaxLineBytes = (int)Math.Min(int.MaxValue, Math.Max(policy.MaxLineBytes, maxData / 64)) };
+        }
+
+        return policy;
+    }
+
     /// <summary>This policy with <paramref name="roots"/> added to the allowed folders (resolved to their real paths).</summary>
     public FileAccessPolicy Allow(IEnumerable<string> roots) =>
         this with { AllowedRoots = [.. AllowedRoots, .. roots.Select(r => SafePath.RealPath(Path.GetFullPath(r)) ?? Path.GetFullPath(r))] };
